@@ -76,8 +76,9 @@ void panic(const char *fmt, ...)
     if (panicking++)
         halt_forever();
     kprintf("\nPANIC: %s\n", msg);
-    backtrace((uint64_t)__builtin_return_address(0),
-              (uint64_t)__builtin_frame_address(0));
+    /* Start at our caller: its return address, then its caller's frame. */
+    uint64_t *frame = __builtin_frame_address(0);
+    backtrace(frame[1], frame[0]);
     kprintf("dextbed: kernel halted\n");
     report_to_host(msg);
     halt_forever();

@@ -1,0 +1,357 @@
+#!/usr/bin/python3
+"""The Python half of scripts/dextbed: run, test, bench, accel.
+
+scripts/dextbed (bash) sets up the host and builds everything, then runs
+this with DEXTBED_* variables naming the build products."""
+import glob
+import importlib
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests",
+                                "integration"))
+import harness  # noqa: E402
+from harness import Machine, MachineError  # noqa: E402
+
+INTEGRATION_DIR = os.path.join(harness.ROOT, "tests", "integration")
+QEMU_BUILD = os.path.dirname(harness.QEMU)
+
+
+# -- run -----------------------------------------------------------------------
+def cmd_run(args):
+    accel = harness.choose_accel()
+    rundir = os.path.join(harness.BUILD, "run")
+    os.makedirs(rundir, exist_ok=True)
+    ctl = os.path.join(rundir, "control.sock")
+    qmp = os.path.join(rundir, "qmp.sock")
+    for path in (ctl, qmp):
+        if os.path.exists(path):
+            os.unlink(path)
+    qemu = [harness.QEMU, "-machine", "q35", "-accel", accel, "-cpu", "host" if accel == "kvm" else "max",
+            "-m", "256M", "-display", "none", "-vga", "none", "-nodefaults",
+            "-kernel", harness.KERNEL, "-initrd", harness.BOOTCOL,
+            "-serial", "mon:stdio",
+            "-chardev", "socket,id=ctl,path=%s,server=on,wait=off" % ctl,
+            "-serial", "chardev:ctl",
+            "-qmp", "unix:%s,server=on,wait=off" % qmp,
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+            "-device", "dextbed-testdev"] + args
+    rel = os.path.relpath(ctl)
+    print("dextbed: booting the emulated machine (QEMU %s, accel %s)" %
+          (harness.QEMU_VERSION, accel))
+    print("dextbed: console below; Ctrl-A X quits, Ctrl-A C toggles the QEMU monitor")
+    print("dextbed: control channel (JSON lines): socat - UNIX-CONNECT:%s" % rel)
+    print("dextbed: QMP: %s" % os.path.relpath(qmp))
+    sys.stdout.flush()
+    os.execv(harness.QEMU, qemu)
+
+
+# -- test ----------------------------------------------------------------------
+class Results:
+    def __init__(self, verbose):
+        self.rows = []
+        self.verbose = verbose
+
+    def add(self, tier, name, ok, seconds=0.0, detail="", skipped=False):
+        self.rows.append((tier, name, ok, skipped))
+        status = "skip" if skipped else ("ok  " if ok else "FAIL")
+        print("%s %-9s %s%s" % (status, tier, name,
+                                " (%.1f s)" % seconds if seconds >= 0.05 else ""))
+        if detail and (not ok or self.verbose):
+            for line in detail.rstrip().splitlines():
+                print("         " + line)
+        sys.stdout.flush()
+
+    def summary(self):
+        passed = sum(1 for r in self.rows if r[2] and not r[3])
+        failed = sum(1 for r in self.rows if not r[2])
+        skipped = sum(1 for r in self.rows if r[3])
+        line = "%d passed, %d failed" % (passed, failed)
+        if skipped:
+            line += ", %d skipped" % skipped
+        return line, failed
+
+
+TAP_LINE = re.compile(r"^(not ok|ok)\s+\d+\s*(?:-\s*)?(.*?)(\s+#\s*(SKIP|TODO).*)?$", re.I)
+
+
+def run_tap(results, tier, prefix, cmd, cwd=None, env=None, timeout=600):
+    """Run a TAP producer and add one result per test point."""
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
+                           timeout=timeout)
+        out, err, code = p.stdout, p.stderr, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        err, code = "timed out after %d s" % timeout, None
+    points = 0
+    recent = []
+    for line in out.splitlines():
+        m = TAP_LINE.match(line.strip())
+        if not m:
+            recent.append(line)
+            continue
+        points += 1
+        ok = m.group(1).lower() == "ok"
+        skipped = bool(m.group(4)) and m.group(4).upper() == "SKIP"
+        name = m.group(2).strip() or "test %d" % points
+        results.add(tier, prefix + name, ok, 0, "\n".join(recent[-20:]), skipped)
+        recent = []
+    if code != 0 or points == 0:
+        results.add(tier, prefix + "(exit status)", False, time.monotonic() - start,
+                    "command: %s\nexit status: %s\n%s\n%s" % (
+                        " ".join(cmd), code, "\n".join(out.splitlines()[-20:]),
+                        err[-3000:]))
+
+
+def tier_unit(results, flt):
+    info = json.loads(subprocess.run(
+        ["meson", "introspect", "--tests", harness.BUILD], capture_output=True,
+        text=True, check=True).stdout)
+    for t in sorted(info, key=lambda t: t["name"]):
+        if "unit" not in t.get("suite", []) and not any(
+                s.endswith(":unit") for s in t.get("suite", [])):
+            continue
+        if flt and flt not in t["name"]:
+            continue
+        run_tap(results, "unit", t["name"] + ": ", t["cmd"], cwd=harness.BUILD,
+                timeout=300)
+
+
+def qtest_names():
+    names = sorted(os.path.basename(p)[:-2] for p in glob.glob(
+        os.path.join(harness.ROOT, "tests", "qtest", "dextbed-*-test.c")))
+    return names + ["device-introspect-test"]
+
+
+def tier_qtest(results, flt):
+    env = dict(os.environ, QTEST_QEMU_BINARY="./qemu-system-x86_64",
+               MALLOC_PERTURB_="85")
+    for name in qtest_names():
+        if flt and flt not in name:
+            continue
+        binary = os.path.join(QEMU_BUILD, "tests", "qtest", name)
+        if not os.path.exists(binary):
+            results.add("qtest", name, False, 0, "not built: %s" % binary)
+            continue
+        run_tap(results, "qtest", name + ": ", [binary, "--tap", "-k"],
+                cwd=QEMU_BUILD, env=env, timeout=600)
+
+
+def tier_guest(results, flt, accel):
+    start = time.monotonic()
+    m = Machine("guest-selftest", accel)
+    try:
+        m.start()
+        m.wait_ready()
+        reply = m.command("selftest", timeout=60, filter=flt,
+                          on_event=lambda ev: ev.get("event") == "test" and results.add(
+                              "guest", ev["name"], ev["ok"], ev.get("ms", 0) / 1000.0,
+                              ev.get("message", "")))
+        if reply.get("reply") != "selftest":
+            results.add("guest", "(runner)", False, time.monotonic() - start,
+                        "unexpected reply: %r" % reply)
+        elif reply["passed"] + reply["failed"] == 0:
+            results.add("guest", "(runner)", False, 0, "the guest ran no self-tests")
+        m.command("exit", code=0)
+        m.wait_exit()
+    except MachineError as e:
+        results.add("guest", "(machine)", False, time.monotonic() - start, str(e))
+    finally:
+        m.kill()
+
+
+def integration_tests(flt):
+    tests = []
+    for path in sorted(glob.glob(os.path.join(INTEGRATION_DIR, "test_*.py"))):
+        mod = os.path.basename(path)[:-3]
+        src = open(path).read()
+        for fn in re.findall(r"^def (test_\w+)\(", src, re.M):
+            ident = "%s.%s" % (mod[5:], fn[5:])
+            if not flt or flt in ident:
+                tests.append((mod, fn, ident))
+    return tests
+
+
+def tier_integration(results, flt, accel):
+    scale = harness.ACCEL_SCALE.get(accel, 4.0)
+    for mod, fn, ident in integration_tests(flt):
+        start = time.monotonic()
+        cmd = [sys.executable, os.path.abspath(__file__), "run-one", mod, fn, accel]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True,
+                               timeout=90 * scale)
+            ok = p.returncode == 0
+            detail = (p.stdout + p.stderr)[-6000:]
+        except subprocess.TimeoutExpired as e:
+            ok = False
+            detail = "the test did not finish within %d s and was killed\n%s" % (
+                90 * scale, e.stdout or "")
+        results.add("boot" if mod == "test_boot" else "integ", ident, ok,
+                    time.monotonic() - start, detail)
+
+
+def cmd_run_one(args):
+    """One integration test in its own process (so a hang fails only it)."""
+    mod, fn, accel = args
+    module = importlib.import_module(mod)
+    ctx = Context(accel, "%s.%s" % (mod, fn))
+    try:
+        getattr(module, fn)(ctx)
+    except AssertionError as e:
+        print("assertion failed: %s" % e)
+        ctx.dump()
+        return 1
+    except MachineError as e:
+        print(str(e))
+        return 1
+    finally:
+        ctx.cleanup()
+    return 0
+
+
+class Context:
+    """What an integration test gets: the accelerator and a machine factory."""
+
+    def __init__(self, accel, name):
+        self.accel = accel
+        self.name = name
+        self.machines = []
+
+    def machine(self, suffix="", **kw):
+        m = Machine(self.name + (("-" + suffix) if suffix else ""), self.accel, **kw)
+        self.machines.append(m)
+        return m
+
+    def dump(self):
+        for m in self.machines:
+            print("console of %s:\n%s" % (m.name, harness.console_tail_text(m.console_log)))
+
+    def cleanup(self):
+        for m in self.machines:
+            m.kill()
+
+
+def cmd_test(args):
+    verbose = "-v" in args
+    args = [a for a in args if a != "-v"]
+    flt = args[0] if args else ""
+    accel = harness.choose_accel()
+    results = Results(verbose)
+    t0 = time.monotonic()
+    print("dextbed: testing with QEMU %s, accel %s%s" % (
+        harness.QEMU_VERSION, accel, (", filter '%s'" % flt) if flt else ""))
+    tiers = {"unit": tier_unit, "qtest": tier_qtest,
+             "guest": lambda r, f: tier_guest(r, f, accel),
+             "integration": lambda r, f: tier_integration(r, f, accel)}
+    only, _, sub = flt.partition("/")
+    if only and only not in tiers:
+        raise SystemExit("dextbed: error: unknown tier '%s' in filter '%s'; use one of "
+                         "%s, optionally followed by /NAME" % (only, flt, ", ".join(tiers)))
+    for name, fn in tiers.items():
+        if not only or only == name:
+            fn(results, sub)
+    line, failed = results.summary()
+    print("dextbed: %d tests in %.0f s (accel %s)" % (len(results.rows),
+                                                      time.monotonic() - t0, accel))
+    if not results.rows:
+        print("dextbed: no test matched '%s'" % flt)
+        failed = 1
+    print(line)
+    return 1 if failed else 0
+
+
+# -- bench ---------------------------------------------------------------------
+def boot_once(accel, icount=False):
+    m = Machine("bench-boot", accel, icount=icount)
+    try:
+        start = time.monotonic()
+        m.start()
+        ev = m.wait_ready(timeout=30)
+        wall = time.monotonic() - start
+        return wall, ev
+    finally:
+        m.kill()
+
+
+def cmd_bench(args):
+    if not args or args[0] != "boot":
+        raise SystemExit("usage: scripts/dextbed bench boot [--runs N]")
+    runs = 5
+    if "--runs" in args:
+        try:
+            runs = int(args[args.index("--runs") + 1])
+            assert runs >= 1
+        except (IndexError, ValueError, AssertionError):
+            raise SystemExit("dextbed: error: --runs takes a whole number >= 1")
+    accels = ["tcg"]
+    forced = os.environ.get("DEXTBED_ACCEL")
+    if forced:
+        accels = [harness.choose_accel()]
+    elif harness.choose_accel(quiet=True) == "kvm":
+        accels = ["tcg", "kvm"]
+    report = {"benchmark": "boot", "qemu_version": harness.QEMU_VERSION,
+              "host": {"cpus": os.cpu_count(), "machine": platform.machine(),
+                       "cpu_model": cpu_model()},
+              "results": []}
+    for accel in accels:
+        samples = [boot_once(accel)[0] * 1000.0 for _ in range(runs)]
+        report["results"].append({
+            "accel": accel, "metric": "qemu_start_to_ready_ms", "runs": runs,
+            "median": round(statistics.median(samples), 1),
+            "min": round(min(samples), 1), "max": round(max(samples), 1),
+            "samples": [round(s, 1) for s in samples]})
+    counts = [boot_once("tcg", icount=True)[1].get("tsc") for _ in range(2)]
+    report["results"].append({
+        "accel": "tcg", "metric": "guest_instructions_reset_to_ready",
+        "method": "-icount shift=0,sleep=off: one instruction per virtual ns; "
+                  "the guest reports the TSC (= virtual ns) when it is ready",
+        "value": counts[0], "repeat": counts[1],
+        "deterministic": counts[0] == counts[1]})
+    out = json.dumps(report, indent=2)
+    os.makedirs(os.path.join(harness.BUILD, "bench"), exist_ok=True)
+    with open(os.path.join(harness.BUILD, "bench", "boot.json"), "w") as f:
+        f.write(out + "\n")
+    print(out)
+    return 0
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main(argv):
+    if not argv:
+        raise SystemExit("usage: dextbed.py run|test|bench|accel|run-one ...")
+    cmd, args = argv[0], argv[1:]
+    if cmd == "run":
+        return cmd_run(args)
+    if cmd == "test":
+        return cmd_test(args)
+    if cmd == "bench":
+        return cmd_bench(args)
+    if cmd == "accel":
+        print(harness.choose_accel())
+        return 0
+    if cmd == "run-one":
+        sys.path.insert(0, INTEGRATION_DIR)
+        return cmd_run_one(args)
+    raise SystemExit("dextbed: error: unknown command %r" % cmd)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,19 @@
+"""Boot tests: the machine reaches ready, and says what it is."""
+
+
+def test_ready(ctx):
+    with ctx.machine() as m:
+        ev = m.wait_ready()
+        assert ev["accel"] == ctx.accel, "guest reports accel %r, harness chose %r" % (
+            ev["accel"], ctx.accel)
+        assert ev["version"], "ready event has no version"
+        console = m.console()
+        banner = "dextbed kernel %s (x86_64), accel: %s" % (ev["version"], ctx.accel)
+        assert banner in console, "banner %r missing from console" % banner
+        assert "dextbed: ready" in console
+        assert "memory map" in console and "usable" in console
+        assert "bootcol: 1 files" in console
+        # The machine keeps serving after ready, and exits on request.
+        assert m.command("ping")["reply"] == "pong"
+        assert m.command("exit", code=0)["reply"] == "exit"
+        assert m.wait_exit() == 1          # isa-debug-exit: (0 << 1) | 1
