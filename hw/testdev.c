@@ -155,7 +155,7 @@ static void testdev_class_init(ObjectClass *klass, void *data)
     k->vendor_id = DEXTBED_PCI_VENDOR_ID;
     k->device_id = DEXTBED_TESTDEV_DEVICE;
     k->revision = 0x01;
-    k->class_id = PCI_CLASS_OTHERS;
+    k->class_id = 0xff00;   /* base class 0xff: fits no defined class */
     dc->desc = "dextbed test device (overlay smoke test)";
     dc->vmsd = &vmstate_testdev;
     device_class_set_legacy_reset(dc, testdev_reset);

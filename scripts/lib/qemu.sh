@@ -95,10 +95,11 @@ qemu_overlay() {
         "    unpack_edk2_blobs = bzip2.found()"
     # Build and run only dextbed's qtests (plus QEMU's introspection checks,
     # which exercise every device, ours included) for x86_64.
-    sed -i '/^qtests_x86_64 = .*# dextbed-overlay$/d' "$src/tests/qtest/meson.build"
-    add_line "$src/tests/qtest/meson.build" \
-        "qtests_x86_64 = [$qtests 'device-introspect-test']  # dextbed-overlay" \
-        "qtests_x86_64 = qtests_i386"
+    local qline="qtests_x86_64 = [$qtests 'device-introspect-test']  # dextbed-overlay"
+    if ! grep -qxF -- "$qline" "$src/tests/qtest/meson.build"; then
+        sed -i '/^qtests_x86_64 = .*# dextbed-overlay$/d' "$src/tests/qtest/meson.build"
+        add_line "$src/tests/qtest/meson.build" "$qline" "qtests_x86_64 = qtests_i386"
+    fi
     add_line "$src/tests/qtest/meson.build" "qtests_generic = []  # dextbed-overlay" \
         "qtests_x86_64 = qtests_i386"
 }
@@ -135,11 +136,19 @@ qemu_build() {
             die "QEMU's configure found no compiler for the x86 option ROMs (pvh.bin); it needs gcc -m32 (Debian's gcc-multilib); see $QEMU_BUILD_DIR/config.log"
         echo "$args_sig" >"$QEMU_BUILD_DIR/.dextbed-configure"
     fi
-    if ninja -C "$QEMU_BUILD_DIR" -n 2>/dev/null | grep -q '^\[' ||
-       [ ! -x "$QEMU_BIN" ] || [ ! -f "$QEMU_BUILD_DIR/pc-bios/optionrom/pvh.bin" ]; then
-        say "building QEMU (log: $DEXTBED_CACHE/logs/qemu-build.log)"
-        run_logged "$DEXTBED_CACHE/logs/qemu-build.log" "QEMU build" \
-            make -C "$QEMU_BUILD_DIR" -j"$(nproc)"
+    # Only what dextbed uses: the emulator, its qtests, the option ROMs.
+    local targets=(qemu-system-x86_64 tests/qtest/device-introspect-test) f
+    for f in "$DEXTBED_ROOT"/tests/qtest/dextbed-*-test.c; do
+        targets+=("tests/qtest/$(basename "$f" .c)")
+    done
+    local log=$DEXTBED_CACHE/logs/qemu-build.log
+    run_logged "$log" "QEMU build" ninja -C "$QEMU_BUILD_DIR" -j"$(nproc)" "${targets[@]}"
+    run_logged "$DEXTBED_CACHE/logs/qemu-optionrom.log" "QEMU option ROM build" \
+        make -C "$QEMU_BUILD_DIR/pc-bios/optionrom"
+    local steps
+    steps=$(grep -cE 'Compiling|Linking' "$log" || true)
+    if [ "$steps" -gt 0 ]; then
+        say "QEMU rebuilt: $steps compile/link steps (log: $log)"
     fi
     qemu_firmware
 }
