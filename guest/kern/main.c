@@ -170,7 +170,7 @@ void kmain(uint32_t start_info_phys)
     if (si->magic != HVM_START_MAGIC || si->version < 1 || !si->memmap_entries)
         panic("boot: no usable PVH start info (magic %x version %u): boot "
               "with QEMU's -kernel", si->magic, si->version);
-    if (si->cmdline_paddr)
+    if (si->cmdline_paddr && *(const char *)phys_to_virt(si->cmdline_paddr))
         kprintf("command line: %s\n", (const char *)phys_to_virt(si->cmdline_paddr));
 
     memory_init(si);

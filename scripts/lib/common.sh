@@ -3,7 +3,7 @@
 DEXTBED_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Everything fetched or built outside the repo lives in one cache, shared by
 # every checkout on the machine, so a fresh clone does not rebuild QEMU.
-DEXTBED_CACHE=${DEXTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dextbed}
+DEXTBED_CACHE=${DEXTBED_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/dextbed}
 DEXTBED_BUILD=${DEXTBED_BUILD:-$DEXTBED_ROOT/build}
 # The Debian python that sees Debian's packages (meson, pycotap).
 DEXTBED_PYTHON=/usr/bin/python3
