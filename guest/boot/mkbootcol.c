@@ -30,6 +30,11 @@ static void *read_file(const char *path, size_t *size)
             buf = nb;
         }
     }
+    if (buf && ferror(f)) {
+        fprintf(stderr, "mkbootcol: %s: read error (a directory?)\n", path);
+        free(buf);
+        buf = NULL;
+    }
     fclose(f);
     *size = len;
     return buf;

@@ -47,6 +47,8 @@ static const char *parse_string(const char *p, char *out, size_t size, bool *fit
                     else if (h >= 'A' && h <= 'F') v |= (unsigned)(h - 'A' + 10);
                     else return NULL;
                 }
+                if (v == 0)
+                    return NULL;        /* would cut the string short */
                 c = v < 0x80 ? (char)v : '?';   /* ASCII only in commands */
                 break;
             }

@@ -51,6 +51,9 @@ static void clamp(const struct pmm *p, uint64_t lo, uint64_t hi, size_t *first,
 void pmm_release_range(struct pmm *p, uint64_t addr, uint64_t len)
 {
     size_t first, last;
+
+    if (addr > UINT64_MAX - (PAGE_SIZE - 1))
+        return;                         /* no whole page starts there */
     uint64_t lo = (addr + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     uint64_t hi = (addr + len) & ~(PAGE_SIZE - 1);
 
@@ -70,10 +73,14 @@ void pmm_release_range(struct pmm *p, uint64_t addr, uint64_t len)
 void pmm_reserve_range(struct pmm *p, uint64_t addr, uint64_t len)
 {
     size_t first, last;
+
+    if (len == 0)
+        return;                         /* an empty range touches no page */
     uint64_t lo = addr & ~(PAGE_SIZE - 1);
     uint64_t hi = (addr + len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 
-    if (addr + len < addr || hi < lo)
+    /* Up to the end of the address space when the end would wrap. */
+    if (addr + len < addr || addr + len > UINT64_MAX - (PAGE_SIZE - 1))
         hi = UINT64_MAX & ~(PAGE_SIZE - 1);
     clamp(p, lo, hi, &first, &last);
     for (size_t i = first; i < last; i++) {

@@ -66,15 +66,23 @@ static inline __attribute__((format(printf, 3, 4)))
 void tap_fail(const char *file, int line, const char *fmt, ...)
 {
     va_list ap;
+    char msg[1024];
 
     tap_cur.failures++;
     if (tap_cur.reported >= TAP_MAX_REPORTS)
         return;
     tap_cur.reported++;
-    printf("# %s:%d: ", file, line);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* One line whatever the message holds: escape control characters. */
+    printf("# %s:%d: ", file, line);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            printf("\\x%02x", *p);
+        else
+            fputc(*p, stdout);
+    }
     fputc('\n', stdout);
     fflush(stdout);
 }

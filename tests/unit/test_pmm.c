@@ -529,7 +529,7 @@ static void t_stress(void)
     size_t nlive = 0;
     struct pmm p;
     uint64_t seed = tap_seed(0x9e3779b97f4a7c15ULL), rng = seed;
-    unsigned long counts[6] = { 0 };
+    unsigned long counts[5] = { 0 };
 
     TAP_NOTE("pmm stress seed %#" PRIx64, seed);
     memset(sbm, 0x5a, sizeof(sbm));
@@ -569,11 +569,20 @@ static void t_stress(void)
 
     /* Phase 2: allocations and frees, good and bad. */
     for (int step = 0; step < 20000; step++) {
-        unsigned op = (unsigned)tap_rand_below(&rng, 100);
+        enum { ALLOC, CONTIG, FREE, BAD_FREE } op;
+        uint64_t r = tap_rand_below(&rng, 100);
+        /* Drift between filling memory up and draining it. */
+        uint64_t alloc_pct = (step / 1000) % 2 ? 30 : 60;
 
         if (nlive == sizeof(live) / sizeof(live[0]))
-            op = 70;        /* full: free something */
-        if (op < 35) {
+            op = FREE;
+        else if (r < alloc_pct)
+            op = r % 2 ? ALLOC : CONTIG;
+        else if (r < 90)
+            op = FREE;
+        else
+            op = BAD_FREE;
+        if (op == ALLOC) {
             /* Single page: the lowest free one, or none. */
             size_t want = shadow_contig(1, 1);
             uint64_t a = pmm_alloc(&p);
@@ -585,7 +594,7 @@ static void t_stress(void)
                 shadow[want] = 1;
                 live[nlive++] = (struct live){ want, 1 };
             }
-        } else if (op < 60) {
+        } else if (op == CONTIG) {
             size_t count = 1 + (size_t)tap_rand_below(&rng, 12);
             size_t align = aligns[tap_rand_below(&rng, sizeof(aligns) / sizeof(aligns[0]))];
             uint64_t a = pmm_alloc_contig(&p, count, align);
@@ -605,7 +614,7 @@ static void t_stress(void)
                 shadow[i] = 1;
             }
             live[nlive++] = (struct live){ s, count };
-        } else if (op < 90) {
+        } else if (op == FREE) {
             if (!nlive)
                 continue;
             size_t k = (size_t)tap_rand_below(&rng, nlive);
@@ -657,12 +666,11 @@ static void t_stress(void)
             REQUIRE_EQ(p.free_pages, free_before);
         }
         if (!matches(&p)) {
-            tap_fail(__FILE__, __LINE__, "step %d (op %u): allocator disagrees with the "
-                     "shadow (free_pages %zu, shadow %zu)", step, op, p.free_pages,
+            tap_fail(__FILE__, __LINE__, "step %d (op %d): allocator disagrees with the "
+                     "shadow (free_pages %zu, shadow %zu)", step, (int)op, p.free_pages,
                      shadow_free());
             return;
         }
-        counts[5]++;
     }
     TAP_NOTE("%lu allocs, %lu contig (%lu satisfied), %lu frees, %lu bad frees",
              counts[0], counts[1], counts[2], counts[3], counts[4]);
