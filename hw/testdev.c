@@ -167,7 +167,7 @@ static const TypeInfo testdev_info = {
     .parent        = TYPE_PCI_DEVICE,
     .instance_size = sizeof(DextbedTestdevState),
     .class_init    = testdev_class_init,
-    .interfaces = (const InterfaceInfo[]) {
+    .interfaces = (InterfaceInfo[]) {
         { INTERFACE_CONVENTIONAL_PCI_DEVICE },
         { },
     },

@@ -145,6 +145,11 @@ qemu_build() {
     run_logged "$log" "QEMU build" ninja -C "$QEMU_BUILD_DIR" -j"$(nproc)" "${targets[@]}"
     run_logged "$DEXTBED_CACHE/logs/qemu-optionrom.log" "QEMU option ROM build" \
         make -C "$QEMU_BUILD_DIR/pc-bios/optionrom"
+    # QEMU builds without -Werror; dextbed's own files must be warning-free.
+    if grep -q 'hw/dextbed/.*warning:' "$log"; then
+        grep -A3 'hw/dextbed/.*warning:' "$log" | sed 's/^/    /' >&2
+        die "warnings in dextbed's device models (see above; log: $log)"
+    fi
     local steps
     steps=$(grep -cE 'Compiling|Linking' "$log" || true)
     if [ "$steps" -gt 0 ]; then
