@@ -41,13 +41,15 @@ def cmd_run(args):
             "-serial", "chardev:ctl",
             "-qmp", "unix:%s,server=on,wait=off" % qmp,
             "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-            "-device", "dextbed-testdev"] + args
+            "-device", "dextbed-testdev",
+            "-netdev", "user,id=net0", "-device", "dextbed-wifi,netdev=net0,id=wifi0"] + args
     rel = os.path.relpath(ctl)
     print("dextbed: booting the emulated machine (QEMU %s, accel %s)" %
           (harness.QEMU_VERSION, accel))
     print("dextbed: console below; Ctrl-A X quits, Ctrl-A C toggles the QEMU monitor")
     print("dextbed: control channel (JSON lines): socat - UNIX-CONNECT:%s" % rel)
-    print("dextbed: QMP: %s" % os.path.relpath(qmp))
+    print("dextbed: QMP: %s (Wi-Fi NIC: dextbed-wifi id=wifi0 on -netdev user)" %
+          os.path.relpath(qmp))
     sys.stdout.flush()
     os.execv(harness.QEMU, qemu)
 
