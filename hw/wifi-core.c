@@ -231,7 +231,6 @@ static void connect_done(WifiCore *s)
     memcpy(s->link_bssid, best->bssid, 6);
     s->link_channel = best->channel;
     s->link_rssi = best->rssi;
-    s->link_reason = 0;
     s->cmd_status = WIFI_CMD_DONE;
     s->ops->link_changed(s->opaque, true, 0);
     wifi_raise(s, WIFI_INT_LINK_UP);
@@ -489,10 +488,11 @@ static void write_ctrl(WifiCore *s, uint32_t val)
         want &= ~WIFI_CTRL_TX_EN;
         wifi_raise(s, WIFI_INT_DMA_ERROR);
     }
-    if (!(want & WIFI_CTRL_RX_EN)) {
+    /* Clearing an enable bit (1 -> 0) resets that ring's indexes. */
+    if ((s->ctrl & WIFI_CTRL_RX_EN) && !(want & WIFI_CTRL_RX_EN)) {
         s->rx.head = s->rx.tail = 0;
     }
-    if (!(want & WIFI_CTRL_TX_EN)) {
+    if ((s->ctrl & WIFI_CTRL_TX_EN) && !(want & WIFI_CTRL_TX_EN)) {
         s->tx.head = s->tx.tail = 0;
     }
     s->ctrl = want;
@@ -507,11 +507,15 @@ static void write_ring(WifiCore *s, WifiRing *r, uint32_t enable_bit,
                        uint32_t reg, uint32_t val)
 {
     if (reg == WIFI_RING_TAIL) {
-        if (!(s->ctrl & enable_bit) || val >= r->size) {
+        /* Allowed while disabled too: buffers may be posted before RX_EN. */
+        if (val >= r->size) {
             wifi_core_bad_access(s);
             return;
         }
         r->tail = val;
+        if (!(s->ctrl & enable_bit)) {
+            return;
+        }
         if (r == &s->tx) {
             tx_process(s);
         } else {

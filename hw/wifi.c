@@ -144,11 +144,33 @@ static const WifiCoreOps wifi_core_ops = {
     .link_changed = wifi_link_changed,
 };
 
+/*
+ * QEMU's re-entrancy guard covers our MMIO handlers only.  Timers and frames
+ * arriving from the backend run outside them, so engage it there too: DMA
+ * aimed at our own BARs then fails (MEMTX_ACCESS_ERROR) instead of
+ * rewriting our registers behind the core's back.
+ */
+static bool wifi_guard_enter(DextbedWifiState *s)
+{
+    MemReentrancyGuard *g = &DEVICE(s)->mem_reentrancy_guard;
+    bool was = g->engaged_in_io;
+
+    g->engaged_in_io = true;
+    return was;
+}
+
+static void wifi_guard_exit(DextbedWifiState *s, bool was)
+{
+    DEVICE(s)->mem_reentrancy_guard.engaged_in_io = was;
+}
+
 static void wifi_timer_cb(void *opaque, int which)
 {
     DextbedWifiState *s = opaque;
+    bool was = wifi_guard_enter(s);
 
     wifi_core_timer_expired(&s->core, which);
+    wifi_guard_exit(s, was);
 }
 
 static void wifi_scan_timer(void *opaque)
@@ -218,7 +240,7 @@ static const MemoryRegionOps wifi_mmio_ops = {
     },
     .impl = {
         .min_access_size = 1,
-        .max_access_size = 4,
+        .max_access_size = 8,       /* an 8-byte access is rejected whole */
         .unaligned = true,
     },
 };
@@ -238,7 +260,10 @@ static ssize_t wifi_nc_receive(NetClientState *nc, const uint8_t *buf,
     DextbedWifiState *s = qemu_get_nic_opaque(nc);
 
     trace_dextbed_wifi_rx(len);
-    return wifi_core_receive(&s->core, buf, len);
+    bool was = wifi_guard_enter(s);
+    size_t r = wifi_core_receive(&s->core, buf, len);
+    wifi_guard_exit(s, was);
+    return r;
 }
 
 static NetClientInfo wifi_net_info = {
@@ -345,6 +370,10 @@ static void wifi_realize(PCIDevice *pdev, Error **errp)
     if (pci_pm_init(pdev, WIFI_PM_OFFSET, errp) < 0) {
         goto fail_msi;
     }
+    /* PM version 3, D0 and D3hot only; No_Soft_Reset clear (D3->D0 resets). */
+    pci_set_word(c + WIFI_PM_OFFSET + PCI_PM_PMC, 0x3);
+    pci_set_word(pdev->wmask + WIFI_PM_OFFSET + PCI_PM_CTRL,
+                 PCI_PM_CTRL_STATE_MASK);
     if (pci_is_express(pdev) &&
         pcie_endpoint_cap_init(pdev, WIFI_PCIE_OFFSET) < 0) {
         error_setg(errp, "%s: cannot add the PCIe capability",
@@ -521,7 +550,6 @@ static const TypeInfo wifi_info = {
     .class_init    = wifi_class_init,
     .interfaces = (InterfaceInfo[]) {
         { INTERFACE_PCIE_DEVICE },
-        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
         { },
     },
 };
