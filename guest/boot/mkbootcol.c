@@ -53,6 +53,10 @@ int main(int argc, char **argv)
     }
     void **data = calloc(count + 1, sizeof(*data));
     struct bootcol_entry *ents = calloc(count + 1, sizeof(*ents));
+    if (!data || !ents) {
+        fprintf(stderr, "mkbootcol: out of memory\n");
+        return 1;
+    }
     size_t off = sizeof(struct bootcol_header) + count * sizeof(*ents);
     for (size_t i = 0; i < count; i++) {
         const char *arg = argv[i + 2];
@@ -63,6 +67,14 @@ int main(int argc, char **argv)
             return 2;
         }
         memcpy(ents[i].name, arg, (size_t)(eq - arg));
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(ents[j].name, ents[i].name) == 0) {
+                fprintf(stderr, "mkbootcol: argument '%s': the name '%s' is "
+                        "already given by argument %zu; each name must be "
+                        "unique\n", arg, ents[i].name, j + 1);
+                return 2;
+            }
+        }
         data[i] = read_file(eq + 1, &ents[i].size);
         if (!data[i])
             return 1;
@@ -71,6 +83,10 @@ int main(int argc, char **argv)
         off += ents[i].size;
     }
     unsigned char *img = calloc(1, off);
+    if (!img) {
+        fprintf(stderr, "mkbootcol: out of memory for a %zu-byte image\n", off);
+        return 1;
+    }
     struct bootcol_header *h = (void *)img;
     h->magic = BOOTCOL_MAGIC;
     h->version = BOOTCOL_VERSION;
@@ -84,6 +100,7 @@ int main(int argc, char **argv)
     FILE *out = fopen(argv[1], "wb");
     if (!out || fwrite(img, 1, off, out) != off || fclose(out) != 0) {
         fprintf(stderr, "mkbootcol: cannot write %s: %s\n", argv[1], strerror(errno));
+        remove(argv[1]);    /* never leave a partial image behind */
         return 1;
     }
     return 0;

@@ -679,6 +679,22 @@ static void t_mkbootcol_bad_arguments(void)
     CHECK_EQ(run_tool(1, (const char *const[]){ NULL }), 2);       /* no OUTPUT */
 }
 
+/* Two files under one name: the guest could only ever find the first. */
+static void t_mkbootcol_duplicate_name(void)
+{
+    char a[600], b[600];
+
+    NEED_TOOL();
+    REQUIRE(write_file(tmp("one"), "1", 1));
+    REQUIRE(write_file(tmp("two"), "2", 1));
+    snprintf(a, sizeof(a), "etc/motd=%s", tmp("one"));
+    snprintf(b, sizeof(b), "etc/motd=%s", tmp("two"));
+    CHECK_EQ(RUN(1, tmp("dup.img"), a, b), 2);
+    CHECK(access(tmp("dup.img"), F_OK) != 0);   /* no image written */
+    snprintf(b, sizeof(b), "etc/other=%s", tmp("two"));
+    CHECK_EQ(RUN(1, tmp("dup.img"), a, b), 0);
+}
+
 static void t_mkbootcol_missing_input(void)
 {
     char arg[600];
@@ -721,6 +737,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(t_mkbootcol_no_files),
     TAP_CASE(t_mkbootcol_name_length),
     TAP_CASE(t_mkbootcol_bad_arguments),
+    TAP_CASE(t_mkbootcol_duplicate_name),
     TAP_CASE(t_mkbootcol_missing_input),
     TAP_CASE(t_mkbootcol_unreadable_input),
 };
