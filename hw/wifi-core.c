@@ -465,7 +465,7 @@ size_t wifi_core_receive(WifiCore *s, const uint8_t *buf, size_t len)
     return len;
 }
 
-static bool ring_valid(const WifiRing *r)
+bool wifi_core_ring_valid(const WifiRing *r)
 {
     return r->size >= WIFI_RING_MIN && r->size <= WIFI_RING_MAX &&
            !(r->size & (r->size - 1)) && !(r->base & 15);
@@ -480,11 +480,11 @@ static void write_ctrl(WifiCore *s, uint32_t val)
     uint32_t want = val & (WIFI_CTRL_RX_EN | WIFI_CTRL_TX_EN);
     uint32_t newly = want & ~s->ctrl;
 
-    if ((newly & WIFI_CTRL_RX_EN) && !ring_valid(&s->rx)) {
+    if ((newly & WIFI_CTRL_RX_EN) && !wifi_core_ring_valid(&s->rx)) {
         want &= ~WIFI_CTRL_RX_EN;
         wifi_raise(s, WIFI_INT_DMA_ERROR);
     }
-    if ((newly & WIFI_CTRL_TX_EN) && !ring_valid(&s->tx)) {
+    if ((newly & WIFI_CTRL_TX_EN) && !wifi_core_ring_valid(&s->tx)) {
         want &= ~WIFI_CTRL_TX_EN;
         wifi_raise(s, WIFI_INT_DMA_ERROR);
     }
@@ -500,6 +500,30 @@ static void write_ctrl(WifiCore *s, uint32_t val)
     if (want & WIFI_CTRL_RX_EN) {
         s->ops->rx_ready(s->opaque);
     }
+}
+
+/* Write one 32-bit half of a 64-bit address register. */
+static void write_half(uint64_t *reg, bool high, uint32_t val)
+{
+    *reg = deposit64(*reg, high ? 32 : 0, 32, val);
+}
+
+/* The ring whose register block holds addr, with the register's offset in
+ * the block and the ring's enable bit; NULL outside both blocks. */
+static WifiRing *ring_at(WifiCore *s, uint32_t addr, uint32_t *reg,
+                         uint32_t *enable_bit)
+{
+    if (addr >= WIFI_TX_RING_BASE && addr <= WIFI_TX_RING_BASE + WIFI_RING_TAIL) {
+        *reg = addr - WIFI_TX_RING_BASE;
+        *enable_bit = WIFI_CTRL_TX_EN;
+        return &s->tx;
+    }
+    if (addr >= WIFI_RX_RING_BASE && addr <= WIFI_RX_RING_BASE + WIFI_RING_TAIL) {
+        *reg = addr - WIFI_RX_RING_BASE;
+        *enable_bit = WIFI_CTRL_RX_EN;
+        return &s->rx;
+    }
+    return NULL;
 }
 
 /* A write to one of a ring's five registers. */
@@ -529,10 +553,8 @@ static void write_ring(WifiCore *s, WifiRing *r, uint32_t enable_bit,
     }
     switch (reg) {
     case WIFI_RING_LO:
-        r->base = deposit64(r->base, 0, 32, val);
-        break;
     case WIFI_RING_HI:
-        r->base = deposit64(r->base, 32, 32, val);
+        write_half(&r->base, reg == WIFI_RING_HI, val);
         break;
     case WIFI_RING_SIZE:
         r->size = val;
@@ -545,15 +567,12 @@ static void write_ring(WifiCore *s, WifiRing *r, uint32_t enable_bit,
 
 uint32_t wifi_core_read(WifiCore *s, uint32_t addr)
 {
-    if (addr >= WIFI_TX_RING_BASE && addr < WIFI_TX_RING_BASE + 0x14) {
-        const WifiRing *r = &s->tx;
+    uint32_t reg, enable_bit;
+    const WifiRing *r = ring_at(s, addr, &reg, &enable_bit);
+
+    if (r) {
         uint32_t regs[5] = { r->base, r->base >> 32, r->size, r->head, r->tail };
-        return regs[(addr - WIFI_TX_RING_BASE) / 4];
-    }
-    if (addr >= WIFI_RX_RING_BASE && addr < WIFI_RX_RING_BASE + 0x14) {
-        const WifiRing *r = &s->rx;
-        uint32_t regs[5] = { r->base, r->base >> 32, r->size, r->head, r->tail };
-        return regs[(addr - WIFI_RX_RING_BASE) / 4];
+        return regs[reg / 4];
     }
     if (addr >= WIFI_STAT_BASE && addr < WIFI_STAT_BASE + 4 * WIFI_STAT_COUNT) {
         return s->stats[(addr - WIFI_STAT_BASE) / 4];
@@ -592,12 +611,11 @@ uint32_t wifi_core_read(WifiCore *s, uint32_t addr)
 
 void wifi_core_write(WifiCore *s, uint32_t addr, uint32_t val)
 {
-    if (addr >= WIFI_TX_RING_BASE && addr < WIFI_TX_RING_BASE + 0x14) {
-        write_ring(s, &s->tx, WIFI_CTRL_TX_EN, addr - WIFI_TX_RING_BASE, val);
-        return;
-    }
-    if (addr >= WIFI_RX_RING_BASE && addr < WIFI_RX_RING_BASE + 0x14) {
-        write_ring(s, &s->rx, WIFI_CTRL_RX_EN, addr - WIFI_RX_RING_BASE, val);
+    uint32_t reg, enable_bit;
+    WifiRing *r = ring_at(s, addr, &reg, &enable_bit);
+
+    if (r) {
+        write_ring(s, r, enable_bit, reg, val);
         return;
     }
     switch (addr) {
@@ -622,19 +640,15 @@ void wifi_core_write(WifiCore *s, uint32_t addr, uint32_t val)
         command(s, val);
         break;
     case WIFI_SCAN_BUF_LO:
-        s->scan_buf = deposit64(s->scan_buf, 0, 32, val);
-        break;
     case WIFI_SCAN_BUF_HI:
-        s->scan_buf = deposit64(s->scan_buf, 32, 32, val);
+        write_half(&s->scan_buf, addr == WIFI_SCAN_BUF_HI, val);
         break;
     case WIFI_SCAN_BUF_LEN:
         s->scan_buf_len = val;
         break;
     case WIFI_CONN_PARAM_LO:
-        s->conn_param = deposit64(s->conn_param, 0, 32, val);
-        break;
     case WIFI_CONN_PARAM_HI:
-        s->conn_param = deposit64(s->conn_param, 32, 32, val);
+        write_half(&s->conn_param, addr == WIFI_CONN_PARAM_HI, val);
         break;
     case WIFI_STAT_CLEAR:
         if (val & 1) {

@@ -198,6 +198,8 @@ char *wifi_core_format_aps(const WifiAp *aps, uint32_t n);
 void wifi_core_set_aps(WifiCore *s, const WifiAp *aps, uint32_t n);
 void wifi_core_deauth(WifiCore *s);
 void wifi_core_refresh_irq(WifiCore *s);
+/* Base 16-byte aligned, size a power of two from 8 to 4096. */
+bool wifi_core_ring_valid(const WifiRing *r);
 
 #define WIFI_DEFAULT_APS \
     "ssid=dextbed-open,bssid=02:d0:e1:00:00:01,channel=1,rssi=-40," \

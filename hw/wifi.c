@@ -52,31 +52,30 @@ struct DextbedWifiState {
 
 /* -- core ops ------------------------------------------------------------- */
 
-static bool wifi_dma_read(void *opaque, uint64_t addr, void *buf, size_t len)
+static bool wifi_dma(DextbedWifiState *s, uint64_t addr, void *buf,
+                     size_t len, DMADirection dir)
 {
-    DextbedWifiState *s = opaque;
-    MemTxResult r = pci_dma_read(PCI_DEVICE(s), addr, buf, len);
+    const char *what = dir == DMA_DIRECTION_TO_DEVICE ? "read" : "write";
+    MemTxResult r = pci_dma_rw(PCI_DEVICE(s), addr, buf, len, dir,
+                               MEMTXATTRS_UNSPECIFIED);
 
-    trace_dextbed_wifi_dma("read", addr, len, r);
+    trace_dextbed_wifi_dma(what, addr, len, r);
     if (r != MEMTX_OK) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: DMA read of %zu bytes at 0x%"
-                      PRIx64 " failed\n", TYPE_DEXTBED_WIFI, len, addr);
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: DMA %s of %zu bytes at 0x%"
+                      PRIx64 " failed\n", TYPE_DEXTBED_WIFI, what, len, addr);
     }
     return r == MEMTX_OK;
+}
+
+static bool wifi_dma_read(void *opaque, uint64_t addr, void *buf, size_t len)
+{
+    return wifi_dma(opaque, addr, buf, len, DMA_DIRECTION_TO_DEVICE);
 }
 
 static bool wifi_dma_write(void *opaque, uint64_t addr, const void *buf,
                            size_t len)
 {
-    DextbedWifiState *s = opaque;
-    MemTxResult r = pci_dma_write(PCI_DEVICE(s), addr, buf, len);
-
-    trace_dextbed_wifi_dma("write", addr, len, r);
-    if (r != MEMTX_OK) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: DMA write of %zu bytes at 0x%"
-                      PRIx64 " failed\n", TYPE_DEXTBED_WIFI, len, addr);
-    }
-    return r == MEMTX_OK;
+    return wifi_dma(opaque, addr, (void *)buf, len, DMA_DIRECTION_FROM_DEVICE);
 }
 
 static void wifi_send(void *opaque, const uint8_t *frame, size_t len)
@@ -439,19 +438,25 @@ static void wifi_instance_init(Object *obj)
     s->core.n_aps = n;
 }
 
+/* A migration stream is input too: refuse state the device cannot reach. */
 static int wifi_post_load(void *opaque, int version_id)
 {
     DextbedWifiState *s = opaque;
+    WifiCore *c = &s->core;
+    const WifiRing *rings[2] = { &c->tx, &c->rx };
+    const uint32_t enable[2] = { WIFI_CTRL_TX_EN, WIFI_CTRL_RX_EN };
 
-    s->core.tx.size &= WIFI_RING_MAX * 2 - 1;
-    s->core.rx.size &= WIFI_RING_MAX * 2 - 1;
-    if (s->core.tx.size) {
-        s->core.tx.head &= s->core.tx.size - 1;
-        s->core.tx.tail &= s->core.tx.size - 1;
+    for (int i = 0; i < 2; i++) {
+        const WifiRing *r = rings[i];
+        if ((c->ctrl & enable[i]) &&
+            (!wifi_core_ring_valid(r) || r->head >= r->size ||
+             r->tail >= r->size)) {
+            return -EINVAL;
+        }
     }
-    if (s->core.rx.size) {
-        s->core.rx.head &= s->core.rx.size - 1;
-        s->core.rx.tail &= s->core.rx.size - 1;
+    if (c->ctrl & ~(WIFI_CTRL_TX_EN | WIFI_CTRL_RX_EN) ||
+        c->cmd_status > WIFI_CMD_ERROR) {
+        return -EINVAL;
     }
     return 0;
 }

@@ -33,16 +33,10 @@ def cmd_run(args):
     for path in (ctl, qmp):
         if os.path.exists(path):
             os.unlink(path)
-    qemu = [harness.QEMU, "-machine", "q35", "-accel", accel, "-cpu", "host" if accel == "kvm" else "max",
-            "-m", "256M", "-display", "none", "-vga", "none", "-nodefaults",
-            "-kernel", harness.KERNEL, "-initrd", harness.BOOTCOL,
-            "-serial", "mon:stdio",
-            "-chardev", "socket,id=ctl,path=%s,server=on,wait=off" % ctl,
-            "-serial", "chardev:ctl",
-            "-qmp", "unix:%s,server=on,wait=off" % qmp,
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-            "-device", "dextbed-testdev",
-            "-netdev", "user,id=net0", "-device", "dextbed-wifi,netdev=net0,id=wifi0"] + args
+    qemu = harness.machine_args(
+        accel, ["-serial", "mon:stdio"],
+        ["-chardev", "socket,id=ctl,path=%s,server=on,wait=off" % ctl,
+         "-serial", "chardev:ctl"], qmp) + args
     rel = os.path.relpath(ctl)
     print("dextbed: booting the emulated machine (QEMU %s, accel %s)" %
           (harness.QEMU_VERSION, accel))

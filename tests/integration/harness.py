@@ -52,6 +52,31 @@ def console_tail_text(path, lines=30):
     return "\n".join("    | " + line for line in tail) or "    | (empty)"
 
 
+def machine_args(accel, console, control, qmp, kernel=KERNEL, initrd=BOOTCOL,
+                 append=None, memory="256M", icount=False):
+    """QEMU's command line for the dextbed machine, the one definition that
+    `scripts/dextbed run` and every test machine use.  console and control
+    are -serial arguments for COM1 and COM2 (with any -chardev they need)."""
+    tcg = icount or accel != "kvm"
+    a = [QEMU, "-machine", "q35", "-cpu", "max" if tcg else "host",
+         "-m", memory, "-smp", "1", "-display", "none", "-vga", "none",
+         "-nodefaults", "-kernel", kernel]
+    a += console + control
+    a += ["-qmp", "unix:%s,server=on,wait=off" % qmp,
+          "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+          "-device", "dextbed-testdev",
+          "-netdev", "user,id=net0", "-device", "dextbed-wifi,netdev=net0,id=wifi0"]
+    if icount:
+        a += ["-accel", "tcg", "-icount", "shift=0,sleep=off"]
+    else:
+        a += ["-accel", accel]
+    if initrd:
+        a += ["-initrd", initrd]
+    if append:
+        a += ["-append", append]
+    return a
+
+
 class Machine:
     def __init__(self, name, accel, kernel=KERNEL, initrd=BOOTCOL, append=None,
                  memory="256M", extra_args=(), icount=False):
@@ -79,25 +104,13 @@ class Machine:
         return os.path.join(self.dir, "console.log")
 
     def args(self):
-        a = [QEMU, "-machine", "q35", "-cpu", "host" if self.accel == "kvm" and not self.icount else "max", "-m", self.memory,
-             "-smp", "1", "-display", "none", "-vga", "none", "-nodefaults",
-             "-no-reboot", "-kernel", self.kernel,
-             "-chardev", "file,id=con,path=" + self.console_log,
-             "-serial", "chardev:con",
-             "-chardev", "socket,id=ctl,path=" + os.path.join(self.dir, "control.sock"),
-             "-serial", "chardev:ctl",
-             "-qmp", "unix:" + os.path.join(self.dir, "qmp.sock") + ",server=on,wait=off",
-             "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-             "-device", "dextbed-testdev"]
-        if self.icount:
-            a += ["-accel", "tcg", "-icount", "shift=0,sleep=off"]
-        else:
-            a += ["-accel", self.accel]
-        if self.initrd:
-            a += ["-initrd", self.initrd]
-        if self.append:
-            a += ["-append", self.append]
-        return a + self.extra_args
+        con = ["-chardev", "file,id=con,path=" + self.console_log, "-serial", "chardev:con"]
+        ctl = ["-chardev", "socket,id=ctl,path=" + os.path.join(self.dir, "control.sock"),
+               "-serial", "chardev:ctl"]
+        # -no-reboot: a guest reset (triple fault) ends QEMU instead of looping.
+        return machine_args(self.accel, con, ctl, os.path.join(self.dir, "qmp.sock"),
+                            self.kernel, self.initrd, self.append, self.memory,
+                            self.icount) + ["-no-reboot"] + self.extra_args
 
     def start(self):
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -13,6 +13,9 @@ def test_ready(ctx):
         assert "dextbed: ready" in console
         assert "memory map" in console and "usable" in console
         assert "bootcol: 1 files" in console
+        # Same machine as `scripts/dextbed run`: the Wi-Fi NIC on slirp is there.
+        aps = m.qmp("qom-get", path="/machine/peripheral/wifi0", property="aps")
+        assert "ssid=dextbed-open" in aps and "ssid=dextbed-wpa2" in aps, aps
         # The machine keeps serving after ready, and exits on request.
         assert m.command("ping")["reply"] == "pong"
         assert m.command("exit", code=0)["reply"] == "exit"

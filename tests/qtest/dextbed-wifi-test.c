@@ -611,6 +611,73 @@ static void setup_datapath(Fixture *f, unsigned rx_posted)
     clear_ints(f);
 }
 
+/* Migration */
+
+/* Poll query-migrate until @qts reports @want (bounded: 30 s of polling). */
+static void wait_migration(QTestState *qts, const char *want)
+{
+    int i;
+
+    for (i = 0; i < 3000; i++) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
+        QDict *ret = qdict_get_qdict(rsp, "return");
+        const char *status = qdict_get_try_str(ret, "status");
+        bool done = status && !strcmp(status, want);
+        bool failed = status && !strcmp(status, "failed");
+
+        qobject_unref(rsp);
+        g_assert_false(failed);
+        if (done) {
+            return;
+        }
+        g_usleep(10 * 1000);
+    }
+    g_assert_not_reached();
+}
+
+/* VMState: a connected device with rings set up survives a save/load. */
+static void test_migration(void)
+{
+    Fixture f, g;
+    g_autofree char *path = g_strdup_printf("%s/dextbed-wifi-mig-%d.bin",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("file:%s", path);
+
+    fixture_up(&f);
+    setup_datapath(&f, 3);
+    wr(&f, REG_INT_MASK, INT_RX_DONE | INT_LINK_DOWN);
+    tx_arp(&f, 0);
+    step_ms(&f, 5);
+    g_assert_cmpuint(rd(&f, REG_STAT_TX_FRAMES), ==, 1);
+    qtest_qmp_assert_success(f.qts, "{ 'execute': 'migrate', "
+                             "'arguments': { 'uri': %s } }", uri);
+    wait_migration(f.qts, "completed");
+
+    memset(&g, 0, sizeof(g));
+    g.qts = qtest_initf("-machine q35 -nodefaults -netdev user,id=n0 "
+                        "-device dextbed-wifi,netdev=n0,id=wifi0,addr=0x%x "
+                        "-incoming %s", WIFI_SLOT, uri);
+    wait_migration(g.qts, "completed");
+    g.bus = qpci_new_pc(g.qts, NULL);
+    g.dev = qpci_device_find(g.bus, QPCI_DEVFN(WIFI_SLOT, 0));
+    g_assert_nonnull(g.dev);
+    g.bar = qpci_iomap(g.dev, 0, &g.bar_size);
+
+    g_assert_cmphex(rd(&g, REG_STATUS), ==, STATUS_LINK_UP);
+    check_link(&g, &ap_open, ap_open.rssi);
+    g_assert_cmphex(rd(&g, REG_CTRL), ==, CTRL_RX_EN | CTRL_TX_EN);
+    g_assert_cmphex(rd(&g, REG_INT_MASK), ==, INT_RX_DONE | INT_LINK_DOWN);
+    g_assert_cmphex(rd(&g, REG_TX_RING_LO), ==, rd(&f, REG_TX_RING_LO));
+    g_assert_cmpuint(rd(&g, REG_TX_RING_SIZE), ==, RING_SIZE);
+    g_assert_cmpuint(rd(&g, REG_TX_HEAD), ==, 1);
+    g_assert_cmpuint(rd(&g, REG_RX_TAIL), ==, rd(&f, REG_RX_TAIL));
+    g_assert_cmpuint(rd(&g, REG_STAT_TX_FRAMES), ==, 1);
+
+    fixture_down(&g);
+    fixture_down(&f);
+    unlink(path);
+}
+
 /* QMP */
 
 static void qom_set_aps(Fixture *f, const char *aps)
@@ -1938,6 +2005,7 @@ int main(int argc, char **argv)
     qtest_add_func("/dextbed-wifi/qmp-rssi", test_qmp_rssi);
     qtest_add_func("/dextbed-wifi/qmp-bad-aps", test_qmp_bad_aps);
     qtest_add_func("/dextbed-wifi/pm-d3hot", test_pm_d3hot);
+    qtest_add_func("/dextbed-wifi/migration", test_migration);
     qtest_add_func("/dextbed-wifi/hostile/tail-out-of-range",
                    test_hostile_tail_out_of_range);
     qtest_add_func("/dextbed-wifi/hostile/bad-ring-config",
