@@ -322,6 +322,13 @@ static void serial_handle_data(USBDevice *dev, USBPacket *p)
         p->status = USB_RET_SUCCESS;
         break;
     case USBSER_EP_NOTIFY:
+        if (p->iov.size < 10) {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: STALL interrupt IN of %zu "
+                          "bytes: SERIAL_STATE needs 10\n",
+                          dev->product_desc, p->iov.size);
+            p->status = USB_RET_STALL;
+            break;
+        }
         n = usbser_notify(&s->core, buf, p->iov.size);
         if (n == 0) {
             p->status = USB_RET_NAK;
