@@ -299,12 +299,16 @@ static int vendor_request(UsbserCore *s, const UsbfnSetup *st, uint8_t *data,
 int usbser_control(UsbserCore *s, const UsbfnSetup *st, uint8_t *data,
                    size_t cap, const char **why)
 {
-    uint8_t config = s->fn.configuration;
     int r = usbfn_control(&s->fn, st, data, cap, why);
 
     if (r != USBFN_NOT_MINE) {
-        if (r >= 0 && !config && s->fn.configuration) {
-            /* Tell a freshly configured host the line state. */
+        if (r >= 0 && st->request == USBFN_SET_CONFIGURATION &&
+            s->fn.configuration) {
+            /*
+             * Tell a configured host the line state: after every
+             * SET_CONFIGURATION(1), also one that re-selects the
+             * configuration (it resets the notification pipe).
+             */
             s->notify_pending = 1;
             s->ops->wake(s->opaque, USBSER_EP_NOTIFY);
         }
@@ -315,9 +319,11 @@ int usbser_control(UsbserCore *s, const UsbfnSetup *st, uint8_t *data,
         return class_request(s, st, data, cap, why);
     case USBFN_REQ_VENDOR:
         return vendor_request(s, st, data, cap, why);
-    default:
+    case USBFN_REQ_STANDARD:
         return stall(s, why, "GET_DESCRIPTOR for an interface: this "
                      "function has no interface descriptors to fetch");
+    default:
+        return stall(s, why, "reserved request type");
     }
 }
 

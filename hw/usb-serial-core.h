@@ -120,7 +120,8 @@ typedef struct UsbserCore {
 /* Build descriptors for @id; false with *err (g_free it) if impossible. */
 bool usbser_init(UsbserCore *s, const UsbserIdentity *id,
                  const UsbserCoreOps *ops, void *opaque, char **err);
-/* Bus reset at @speed: chapter 9 state, line settings and FIFOs reset. */
+/* Bus reset at @speed: chapter 9 state and line settings reset; the FIFOs
+ * keep their bytes (nothing either side handed over is lost). */
 void usbser_reset(UsbserCore *s, uint8_t speed);
 
 /* A control request (see usbfn_control for the result convention). */
@@ -150,7 +151,7 @@ void usbser_line_event(UsbserCore *s, uint16_t events);
  * "framing"); 0 if unknown. */
 uint16_t usbser_event_from_name(const char *name);
 
-/* The current rate in baud, stop bits code, parity code, data bits. */
+/* The current rate in baud (dwDTERate). */
 uint32_t usbser_baud(const UsbserCore *s);
 
 /* FIFO primitives (exported for unit tests). */

@@ -13,6 +13,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/cutils.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
@@ -396,6 +397,10 @@ static void serial_realize(USBDevice *dev, Error **errp)
         return;
     }
     dev->speedmask = s->core.fn.speed_mask;
+    /* What `info usb` and QEMU's messages call this device. */
+    if (s->product && *s->product) {
+        pstrcpy(dev->product_desc, sizeof(dev->product_desc), s->product);
+    }
     s->bh = qemu_bh_new_guarded(serial_bh, s,
                                 &DEVICE(dev)->mem_reentrancy_guard);
     s->break_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, serial_break_end, s);

@@ -102,6 +102,13 @@ static bool check_config(const UsbfnConfig *cfg, unsigned speed_mask,
                                cfg->n_ifaces, USBFN_MAX_IFACES);
         return false;
     }
+    if (cfg->imanufacturer >= USBFN_MAX_STRINGS ||
+        cfg->iproduct >= USBFN_MAX_STRINGS ||
+        cfg->iserial >= USBFN_MAX_STRINGS) {
+        *err = g_strdup_printf("string index above %u",
+                               USBFN_MAX_STRINGS - 1);
+        return false;
+    }
     for (unsigned i = 1; i < USBFN_MAX_STRINGS; i++) {
         if (cfg->strings[i] && strlen(cfg->strings[i]) > USBFN_STRING_MAX) {
             *err = g_strdup_printf("string '%.20s...' is longer than %u "
@@ -140,6 +147,12 @@ static bool check_config(const UsbfnConfig *cfg, unsigned speed_mask,
                 return false;
             }
             seen |= 1u << bit;
+            if (ep->type != USBFN_EP_BULK && ep->type != USBFN_EP_INTR) {
+                *err = g_strdup_printf("endpoint 0x%02x: type %u is not "
+                                       "bulk or interrupt", ep->address,
+                                       ep->type);
+                return false;
+            }
             if ((speed_mask & USBFN_SPEED_MASK(USBFN_SPEED_LOW)) &&
                 (ep->type != USBFN_EP_INTR || ep->mps_full > 8)) {
                 *err = g_strdup_printf("low speed allows only interrupt "
@@ -155,6 +168,18 @@ static bool check_config(const UsbfnConfig *cfg, unsigned speed_mask,
                 ep->mps_high > (ep->type == USBFN_EP_BULK ? 512 : 1024)) {
                 *err = g_strdup_printf("endpoint 0x%02x: impossible "
                                        "wMaxPacketSize", ep->address);
+                return false;
+            }
+            /* USB 2.0 5.8.3: full-speed bulk 8, 16, 32 or 64; high-speed
+             * bulk exactly 512. */
+            if (ep->type == USBFN_EP_BULK &&
+                ((ep->mps_full & (ep->mps_full - 1)) || ep->mps_full < 8 ||
+                 ((speed_mask & USBFN_SPEED_MASK(USBFN_SPEED_HIGH)) &&
+                  ep->mps_high != 512))) {
+                *err = g_strdup_printf("bulk endpoint 0x%02x: wMaxPacketSize "
+                                       "must be 8, 16, 32 or 64 at full "
+                                       "speed and 512 at high speed",
+                                       ep->address);
                 return false;
             }
         }
@@ -486,8 +511,7 @@ int usbfn_control(UsbfnState *s, const UsbfnSetup *st, uint8_t *data,
             *why = "GET_CONFIGURATION: malformed";
             r = USBFN_STALL;
         } else {
-            data[0] = s->configuration;
-            r = cap ? 1 : 0;
+            r = reply(&s->configuration, 1, st, data, cap);
         }
         break;
     case USBFN_SET_CONFIGURATION:
@@ -511,8 +535,9 @@ int usbfn_control(UsbfnState *s, const UsbfnSetup *st, uint8_t *data,
                    "configured";
             r = USBFN_STALL;
         } else {
-            data[0] = 0;
-            r = cap ? 1 : 0;
+            static const uint8_t alt;
+
+            r = reply(&alt, 1, st, data, cap);
         }
         break;
     case USBFN_SET_INTERFACE: {
