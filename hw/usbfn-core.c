@@ -26,8 +26,12 @@ uint8_t usbfn_interval_code(uint8_t interval_ms, uint8_t speed)
     if (speed != USBFN_SPEED_HIGH) {
         return interval_ms;
     }
-    /* High speed: 2^(bInterval-1) microframes of 125 us, at most 16. */
-    while (code < 16 && (1u << (code - 1)) < interval_ms * 8u) {
+    /*
+     * High speed: 2^(bInterval-1) microframes of 125 us.  Take the largest
+     * period that is not longer than asked, so the host polls at least as
+     * often as the device wants (10 ms -> 8 ms).  At most 16 (4.096 s).
+     */
+    while (code < 16 && (1u << code) <= interval_ms * 8u) {
         code++;
     }
     return code;

@@ -159,7 +159,8 @@ const UsbfnInterface *usbfn_find_ep(const UsbfnState *s, uint8_t ep_addr,
 uint16_t usbfn_ep_mps(const UsbfnState *s, uint8_t ep_addr);
 bool usbfn_ep_halted(const UsbfnState *s, uint8_t ep_addr);
 void usbfn_ep_set_halt(UsbfnState *s, uint8_t ep_addr, bool halt);
-/* bInterval of an interrupt endpoint at @speed. */
+/* bInterval of an interrupt endpoint at @speed (at high speed the largest
+ * power-of-two period not longer than @interval_ms). */
 uint8_t usbfn_interval_code(uint8_t interval_ms, uint8_t speed);
 
 /* Little-endian helpers for descriptor and request bodies. */

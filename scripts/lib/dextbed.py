@@ -30,13 +30,14 @@ def cmd_run(args):
     os.makedirs(rundir, exist_ok=True)
     ctl = os.path.join(rundir, "control.sock")
     qmp = os.path.join(rundir, "qmp.sock")
-    for path in (ctl, qmp):
+    usbser = os.path.join(rundir, "usb-serial.sock")
+    for path in (ctl, qmp, usbser):
         if os.path.exists(path):
             os.unlink(path)
     qemu = harness.machine_args(
         accel, ["-serial", "mon:stdio"],
         ["-chardev", "socket,id=ctl,path=%s,server=on,wait=off" % ctl,
-         "-serial", "chardev:ctl"], qmp) + args
+         "-serial", "chardev:ctl"], qmp, usbser) + args
     rel = os.path.relpath(ctl)
     print("dextbed: booting the emulated machine (QEMU %s, accel %s)" %
           (harness.QEMU_VERSION, accel))
@@ -44,6 +45,10 @@ def cmd_run(args):
     print("dextbed: control channel (JSON lines): socat - UNIX-CONNECT:%s" % rel)
     print("dextbed: QMP: %s (Wi-Fi NIC: dextbed-wifi id=wifi0 on -netdev user)" %
           os.path.relpath(qmp))
+    print("dextbed: USB serial adapter (usbserial0 on qemu-xhci): "
+          "socat - UNIX-CONNECT:%s" % os.path.relpath(usbser))
+    print("dextbed: USB keyboard+mouse (usbhid0 on qemu-xhci): "
+          "QMP input-send-event / send-key")
     sys.stdout.flush()
     os.execv(harness.QEMU, qemu)
 

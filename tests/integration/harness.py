@@ -52,11 +52,13 @@ def console_tail_text(path, lines=30):
     return "\n".join("    | " + line for line in tail) or "    | (empty)"
 
 
-def machine_args(accel, console, control, qmp, kernel=KERNEL, initrd=BOOTCOL,
-                 append=None, memory="256M", icount=False):
+def machine_args(accel, console, control, qmp, usb_serial, kernel=KERNEL,
+                 initrd=BOOTCOL, append=None, memory="256M", icount=False):
     """QEMU's command line for the dextbed machine, the one definition that
     `scripts/dextbed run` and every test machine use.  console and control
-    are -serial arguments for COM1 and COM2 (with any -chardev they need)."""
+    are -serial arguments for COM1 and COM2 (with any -chardev they need);
+    usb_serial is the path of the Unix socket the USB serial adapter's host
+    side listens on."""
     tcg = icount or accel != "kvm"
     a = [QEMU, "-machine", "q35", "-cpu", "max" if tcg else "host",
          "-m", memory, "-smp", "1", "-display", "none", "-vga", "none",
@@ -65,7 +67,11 @@ def machine_args(accel, console, control, qmp, kernel=KERNEL, initrd=BOOTCOL,
     a += ["-qmp", "unix:%s,server=on,wait=off" % qmp,
           "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
           "-device", "dextbed-testdev",
-          "-netdev", "user,id=net0", "-device", "dextbed-wifi,netdev=net0,id=wifi0"]
+          "-netdev", "user,id=net0", "-device", "dextbed-wifi,netdev=net0,id=wifi0",
+          "-device", "qemu-xhci,id=xhci",
+          "-chardev", "socket,id=usbser,path=%s,server=on,wait=off" % usb_serial,
+          "-device", "dextbed-usb-serial,id=usbserial0,bus=xhci.0,chardev=usbser",
+          "-device", "dextbed-usb-hid,id=usbhid0,bus=xhci.0"]
     if icount:
         a += ["-accel", "tcg", "-icount", "shift=0,sleep=off"]
     else:
@@ -100,6 +106,10 @@ class Machine:
 
     # -- lifecycle --------------------------------------------------------
     @property
+    def usb_serial_sock(self):
+        return os.path.join(self.dir, "usb-serial.sock")
+
+    @property
     def console_log(self):
         return os.path.join(self.dir, "console.log")
 
@@ -109,7 +119,7 @@ class Machine:
                "-serial", "chardev:ctl"]
         # -no-reboot: a guest reset (triple fault) ends QEMU instead of looping.
         return machine_args(self.accel, con, ctl, os.path.join(self.dir, "qmp.sock"),
-                            self.kernel, self.initrd, self.append, self.memory,
+                            self.usb_serial_sock, self.kernel, self.initrd, self.append, self.memory,
                             self.icount) + ["-no-reboot"] + self.extra_args
 
     def start(self):

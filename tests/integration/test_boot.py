@@ -1,5 +1,7 @@
 """Boot tests: the machine reaches ready, and says what it is."""
 
+import socket
+
 
 def test_ready(ctx):
     with ctx.machine() as m:
@@ -16,6 +18,15 @@ def test_ready(ctx):
         # Same machine as `scripts/dextbed run`: the Wi-Fi NIC on slirp is there.
         aps = m.qmp("qom-get", path="/machine/peripheral/wifi0", property="aps")
         assert "ssid=dextbed-open" in aps and "ssid=dextbed-wpa2" in aps, aps
+        # ... and so are the USB serial adapter and keyboard+mouse on qemu-xhci.
+        usb = m.qmp("human-monitor-command", **{"command-line": "info usb"})
+        assert "dextbed USB serial, ID: usbserial0" in usb, usb
+        assert "ID: usbhid0" in usb, usb
+        # The serial adapter's host side is a socket a user can connect to.
+        peer = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        peer.settimeout(5)
+        peer.connect(m.usb_serial_sock)
+        peer.close()
         # The machine keeps serving after ready, and exits on request.
         assert m.command("ping")["reply"] == "pong"
         assert m.command("exit", code=0)["reply"] == "exit"

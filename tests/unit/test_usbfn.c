@@ -230,11 +230,16 @@ static void t_interval_codes(void)
     }
     CHECK_EQ(usbfn_interval_code(255, USBFN_SPEED_FULL), 255);
     CHECK_EQ(usbfn_interval_code(10, USBFN_SPEED_LOW), 10);
-    /* Every high-speed code is in the legal range 1..16. */
+    /* Every high-speed code is in the legal range 1..16, and its period is
+     * the longest power of two not longer than asked: never polled less
+     * often than the interval, never more than twice as often. */
     for (unsigned ms = 1; ms < 256; ms++) {
         uint8_t code = usbfn_interval_code(ms, USBFN_SPEED_HIGH);
+        unsigned uframes = 1u << (code - 1);
 
         REQUIRE(code >= 1 && code <= 16);
+        CHECK(uframes <= ms * 8);
+        CHECK(uframes * 2 > ms * 8);
     }
 }
 
