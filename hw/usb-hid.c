@@ -150,7 +150,11 @@ static void hid_handle_data(USBDevice *dev, USBPacket *p)
         p->status = USB_RET_NAK;
         return;
     }
-    trace_dextbed_usb_hid_report(i, n, s->core.ifc[i].count);
+    if (trace_event_get_state_backends(TRACE_DEXTBED_USB_HID_REPORT)) {
+        g_autofree char *hex = hid_format_hex(buf, n);
+
+        trace_dextbed_usb_hid_report(i, hex, s->core.ifc[i].count);
+    }
     usb_packet_copy(p, buf, n);
     hid_idle_arm(s, i);
 }

@@ -62,7 +62,9 @@ def machine_args(accel, console, control, qmp, usb_serial, kernel=KERNEL,
     tcg = icount or accel != "kvm"
     a = [QEMU, "-machine", "q35", "-cpu", "max" if tcg else "host",
          "-m", memory, "-smp", "1", "-display", "none", "-vga", "none",
-         "-nodefaults", "-kernel", kernel]
+         "-nodefaults"]
+    if kernel:          # None: firmware only (SeaBIOS finds nothing to boot)
+        a += ["-kernel", kernel]
     a += console + control
     a += ["-qmp", "unix:%s,server=on,wait=off" % qmp,
           "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
