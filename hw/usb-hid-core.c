@@ -449,15 +449,6 @@ uint32_t hid_core_overflows(const HidCore *s)
 
 /* -- class requests ------------------------------------------------------- */
 
-static int reply(const uint8_t *src, size_t len, const UsbfnSetup *st,
-                 uint8_t *data, size_t cap)
-{
-    len = MIN(len, st->length);
-    len = MIN(len, cap);
-    memcpy(data, src, len);
-    return len;
-}
-
 static const uint8_t *report_desc(const HidCore *s, const HidIface *ifc,
                                   uint16_t *len)
 {
@@ -504,9 +495,9 @@ static int get_class_descriptor(HidCore *s, const HidIface *ifc,
     switch (type) {
     case HID_DT_HID:
         hid_descriptor(hd, len);
-        return reply(hd, sizeof(hd), st, data, cap);
+        return usbfn_reply(hd, sizeof(hd), st, data, cap);
     case HID_DT_REPORT:
-        return reply(rd, len, st, data, cap);
+        return usbfn_reply(rd, len, st, data, cap);
     default:
         *why = "GET_DESCRIPTOR (interface): only HID (0x21) and report "
                "(0x22) descriptors exist";
@@ -569,7 +560,7 @@ static int get_report(HidCore *s, HidIface *ifc, const UsbfnSetup *st,
         }
         break;
     }
-    return reply(buf, n, st, data, cap);
+    return usbfn_reply(buf, n, st, data, cap);
 }
 
 static int set_report(HidCore *s, HidIface *ifc, const UsbfnSetup *st,

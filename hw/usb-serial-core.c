@@ -124,8 +124,10 @@ void usbser_reset(UsbserCore *s, uint8_t speed)
     s->loopback = 0;
     s->state &= USBSER_STATE_LINES;
     s->notify_pending = 0;
-    /* The FIFOs keep their bytes: what either side handed over is still
-     * delivered after a reset. */
+    /*
+     * The FIFOs keep their bytes: what either side handed over is still
+     * delivered after a reset.
+     */
 }
 
 uint32_t usbser_baud(const UsbserCore *s)
@@ -184,8 +186,7 @@ static int class_request(UsbserCore *s, const UsbfnSetup *st, uint8_t *data,
             return stall(s, why, "GET_LINE_CODING: wValue must be 0 and "
                          "wLength 7");
         }
-        memcpy(data, s->line_coding, MIN(cap, (size_t)7));
-        return MIN(cap, (size_t)7);
+        return usbfn_reply(s->line_coding, 7, st, data, cap);
     case CDC_SET_CONTROL_LINE_STATE:
         if (in || (st->value & ~3u) || st->length != 0) {
             return stall(s, why, "SET_CONTROL_LINE_STATE: only DTR (bit 0) "
@@ -291,9 +292,7 @@ static int vendor_request(UsbserCore *s, const UsbfnSetup *st, uint8_t *data,
     default:
         return stall(s, why, "unknown vendor request");
     }
-    len = MIN(len, cap);
-    memcpy(data, buf, len);
-    return len;
+    return usbfn_reply(buf, len, st, data, cap);
 }
 
 int usbser_control(UsbserCore *s, const UsbfnSetup *st, uint8_t *data,

@@ -126,7 +126,7 @@ static void serial_bh(void *opaque)
     }
 }
 
-/* -- core ops ---------------------------------------------------------------- */
+/* -- core ops -------------------------------------------------------------- */
 
 static void serial_apply_line_coding(DextbedUsbSerialState *s)
 {
@@ -223,7 +223,7 @@ static const UsbserCoreOps serial_core_ops = {
     .wake = serial_wake,
 };
 
-/* -- chardev ------------------------------------------------------------------ */
+/* -- chardev --------------------------------------------------------------- */
 
 static int serial_can_receive(void *opaque)
 {
@@ -266,7 +266,7 @@ static void serial_chr_event(void *opaque, QEMUChrEvent event)
     }
 }
 
-/* -- USB device ------------------------------------------------------------- */
+/* -- USB device ------------------------------------------------------------ */
 
 static void serial_handle_reset(USBDevice *dev)
 {

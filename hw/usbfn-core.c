@@ -174,8 +174,10 @@ static bool check_config(const UsbfnConfig *cfg, unsigned speed_mask,
                                        "wMaxPacketSize", ep->address);
                 return false;
             }
-            /* USB 2.0 5.8.3: full-speed bulk 8, 16, 32 or 64; high-speed
-             * bulk exactly 512. */
+            /*
+             * USB 2.0 5.8.3: full-speed bulk 8, 16, 32 or 64; high-speed
+             * bulk exactly 512.
+             */
             if (ep->type == USBFN_EP_BULK &&
                 ((ep->mps_full & (ep->mps_full - 1)) || ep->mps_full < 8 ||
                  ((speed_mask & USBFN_SPEED_MASK(USBFN_SPEED_HIGH)) &&
@@ -296,8 +298,8 @@ void usbfn_ep_set_halt(UsbfnState *s, uint8_t ep_addr, bool halt)
     }
 }
 
-static int reply(const uint8_t *src, size_t len, const UsbfnSetup *st,
-                 uint8_t *data, size_t cap)
+int usbfn_reply(const uint8_t *src, size_t len, const UsbfnSetup *st,
+                uint8_t *data, size_t cap)
 {
     len = MIN(len, st->length);
     len = MIN(len, cap);
@@ -314,7 +316,7 @@ static int get_string(UsbfnState *s, uint8_t index, const UsbfnSetup *st,
     if (index == 0) {
         static const uint8_t langids[] = { 4, USBFN_DT_STRING, 0x09, 0x04 };
 
-        return reply(langids, sizeof(langids), st, data, cap);
+        return usbfn_reply(langids, sizeof(langids), st, data, cap);
     }
     if (index >= USBFN_MAX_STRINGS || !s->strings[index][0]) {
         *why = "GET_DESCRIPTOR: no such string index";
@@ -331,7 +333,7 @@ static int get_string(UsbfnState *s, uint8_t index, const UsbfnSetup *st,
         buf[2 + 2 * i] = s->strings[index][i];
         buf[3 + 2 * i] = 0;
     }
-    return reply(buf, buf[0], st, data, cap);
+    return usbfn_reply(buf, buf[0], st, data, cap);
 }
 
 static bool dual_speed(const UsbfnState *s)
@@ -347,7 +349,7 @@ static int get_descriptor(UsbfnState *s, const UsbfnSetup *st,
 
     switch (type) {
     case USBFN_DT_DEVICE:
-        return reply(s->dev_desc, sizeof(s->dev_desc), st, data, cap);
+        return usbfn_reply(s->dev_desc, sizeof(s->dev_desc), st, data, cap);
     case USBFN_DT_CONFIG:
     case USBFN_DT_OTHER_SPEED:
         if (index != 0) {
@@ -362,7 +364,7 @@ static int get_descriptor(UsbfnState *s, const UsbfnSetup *st,
         memcpy(buf, s->cfg_desc[speed_slot(s->speed) ^
                                 (type == USBFN_DT_OTHER_SPEED)], s->cfg_len);
         buf[1] = type;
-        return reply(buf, s->cfg_len, st, data, cap);
+        return usbfn_reply(buf, s->cfg_len, st, data, cap);
     case USBFN_DT_STRING:
         return get_string(s, index, st, data, cap, why);
     case USBFN_DT_QUALIFIER:
@@ -376,7 +378,7 @@ static int get_descriptor(UsbfnState *s, const UsbfnSetup *st,
         memcpy(buf + 2, s->dev_desc + 2, 6);   /* bcdUSB .. bMaxPacketSize0 */
         buf[8] = 1;
         buf[9] = 0;
-        return reply(buf, 10, st, data, cap);
+        return usbfn_reply(buf, 10, st, data, cap);
     default:
         *why = "GET_DESCRIPTOR: unknown descriptor type";
         return USBFN_STALL;
@@ -438,7 +440,7 @@ static int do_status(UsbfnState *s, const UsbfnSetup *st, uint8_t *data,
         *why = "GET_STATUS: bad recipient";
         return USBFN_STALL;
     }
-    return reply(buf, 2, st, data, cap);
+    return usbfn_reply(buf, 2, st, data, cap);
 }
 
 static int do_feature(UsbfnState *s, const UsbfnSetup *st, const char **why)
@@ -515,7 +517,7 @@ int usbfn_control(UsbfnState *s, const UsbfnSetup *st, uint8_t *data,
             *why = "GET_CONFIGURATION: malformed";
             r = USBFN_STALL;
         } else {
-            r = reply(&s->configuration, 1, st, data, cap);
+            r = usbfn_reply(&s->configuration, 1, st, data, cap);
         }
         break;
     case USBFN_SET_CONFIGURATION:
@@ -541,7 +543,7 @@ int usbfn_control(UsbfnState *s, const UsbfnSetup *st, uint8_t *data,
         } else {
             static const uint8_t alt;
 
-            r = reply(&alt, 1, st, data, cap);
+            r = usbfn_reply(&alt, 1, st, data, cap);
         }
         break;
     case USBFN_SET_INTERFACE: {

@@ -152,6 +152,11 @@ void usbfn_reset(UsbfnState *s, uint8_t speed);
 int usbfn_control(UsbfnState *s, const UsbfnSetup *setup, uint8_t *data,
                   size_t cap, const char **why);
 
+/* Answer an IN request with @len bytes of @src, cut to wLength and @cap;
+ * returns the length to send. */
+int usbfn_reply(const uint8_t *src, size_t len, const UsbfnSetup *st,
+                uint8_t *data, size_t cap);
+
 /* The interface that owns endpoint @ep_addr in the configuration, or NULL. */
 const UsbfnInterface *usbfn_find_ep(const UsbfnState *s, uint8_t ep_addr,
                                     const UsbfnEndpoint **ep);
