@@ -114,16 +114,21 @@ static bool check_config(const UsbfnConfig *cfg, unsigned speed_mask,
         return false;
     }
     for (unsigned i = 1; i < USBFN_MAX_STRINGS; i++) {
+        /* Name the property the string came from, so the user can fix it. */
+        const char *role = i == cfg->imanufacturer ? "manufacturer" :
+                           i == cfg->iproduct ? "product" :
+                           i == cfg->iserial ? "serial" : "interface";
+
         if (cfg->strings[i] && strlen(cfg->strings[i]) > USBFN_STRING_MAX) {
-            *err = g_strdup_printf("string '%.20s...' is longer than %u "
-                                   "characters", cfg->strings[i],
+            *err = g_strdup_printf("%s string '%.20s...' is longer than %u "
+                                   "characters", role, cfg->strings[i],
                                    USBFN_STRING_MAX);
             return false;
         }
         for (const char *c = cfg->strings[i]; c && *c; c++) {
             if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) {
-                *err = g_strdup_printf("string '%s' has a character that "
-                                       "is not printable ASCII",
+                *err = g_strdup_printf("%s string '%s' has a character that "
+                                       "is not printable ASCII", role,
                                        cfg->strings[i]);
                 return false;
             }
