@@ -9,6 +9,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/cutils.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
@@ -30,6 +31,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(DextbedUsbHidState, DEXTBED_USB_HID)
 
 /* One chardev line: 64 bytes as "xx " plus slack. */
 #define HID_LINE_MAX    256
+/* Answers and output lines waiting for a slow chardev peer. */
+#define HID_OUT_MAX     4096
 
 struct DextbedUsbHidState {
     USBDevice parent_obj;
@@ -41,6 +44,11 @@ struct DextbedUsbHidState {
     char line[HID_LINE_MAX];                /* chardev line being read */
     uint32_t line_len;
     bool line_too_long;
+    /* Lines for the chardev not yet taken: never block the main loop. */
+    char out[HID_OUT_MAX];
+    uint32_t out_len;
+    uint32_t out_dropped;                   /* lines that did not fit */
+    guint out_watch;
 
     /* Properties */
     uint16_t vendor_id;
@@ -258,9 +266,59 @@ static bool hid_inject_text(DextbedUsbHidState *s, const char *text,
     return ok;
 }
 
+static gboolean hid_chr_writable(void *do_not_use, GIOCondition cond,
+                                 void *opaque);
+
+/* Hand queued lines to the chardev without blocking; wait if it is full. */
+static void hid_chr_flush(DextbedUsbHidState *s)
+{
+    while (s->out_len && !s->out_watch) {
+        int w = qemu_chr_fe_write(&s->chr, (const uint8_t *)s->out,
+                                  s->out_len);
+
+        if (w <= 0) {
+            s->out_watch = qemu_chr_fe_add_watch(&s->chr,
+                                                 G_IO_OUT | G_IO_HUP,
+                                                 hid_chr_writable, s);
+            if (!s->out_watch) {
+                s->out_len = 0;     /* the backend cannot take anything */
+            }
+            return;
+        }
+        memmove(s->out, s->out + w, s->out_len - w);
+        s->out_len -= w;
+    }
+}
+
+static gboolean hid_chr_writable(void *do_not_use, GIOCondition cond,
+                                 void *opaque)
+{
+    DextbedUsbHidState *s = opaque;
+
+    s->out_watch = 0;
+    hid_chr_flush(s);
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * Queue one whole line for the chardev.  A peer that does not read must
+ * not stall QEMU (the guest can cause output lines), so a line that does
+ * not fit in the buffer is dropped whole and counted.
+ */
 static void hid_chr_reply(DextbedUsbHidState *s, const char *line)
 {
-    qemu_chr_fe_write_all(&s->chr, (const uint8_t *)line, strlen(line));
+    size_t len = strlen(line);
+
+    if (len > sizeof(s->out) - s->out_len) {
+        s->out_dropped++;
+        warn_report_once("%s: the chardev peer is not reading; lines for "
+                         "it are dropped (see the chardev-dropped property)",
+                         TYPE_DEXTBED_USB_HID);
+        return;
+    }
+    memcpy(s->out + s->out_len, line, len);
+    s->out_len += len;
+    hid_chr_flush(s);
 }
 
 static void hid_chr_line(DextbedUsbHidState *s)
@@ -365,6 +423,15 @@ static void hid_get_leds(Object *obj, Visitor *v, const char *name,
     visit_type_uint8(v, name, &leds, errp);
 }
 
+static void hid_get_chardev_dropped(Object *obj, Visitor *v,
+                                    const char *name, void *opaque,
+                                    Error **errp)
+{
+    DextbedUsbHidState *s = DEXTBED_USB_HID(obj);
+
+    visit_type_uint32(v, name, &s->out_dropped, errp);
+}
+
 /* -- lifecycle ------------------------------------------------------------ */
 
 /* Read the report-descriptor file; false with errp set on error. */
@@ -457,6 +524,10 @@ static void hid_unrealize(USBDevice *dev)
     for (unsigned i = 0; i < HID_MAX_IFACES; i++) {
         timer_free(s->idle_timer[i]);
         s->idle_timer[i] = NULL;
+    }
+    if (s->out_watch) {
+        g_source_remove(s->out_watch);
+        s->out_watch = 0;
     }
     qemu_chr_fe_deinit(&s->chr, false);
 }
@@ -592,6 +663,10 @@ static void hid_class_init(ObjectClass *klass, void *data)
                               NULL, NULL, NULL);
     object_class_property_set_description(klass, "leds",
         "the keyboard LED output report the guest sent last");
+    object_class_property_add(klass, "chardev-dropped", "uint32",
+                              hid_get_chardev_dropped, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "chardev-dropped",
+        "lines for the chardev dropped because its peer did not read");
 }
 
 static const TypeInfo hid_info = {

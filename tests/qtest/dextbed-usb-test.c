@@ -15,6 +15,8 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/socket.h>
+#include <sys/un.h>
 #include "qemu/host-utils.h"
 #include "libqtest.h"
 #include "libqos/pci.h"
@@ -1099,6 +1101,68 @@ static void test_hid_fast_unplug(void)
     fast_cycles(HID_TYPE, false);
 }
 
+/*
+ * A chardev peer that writes lines but never reads the answers must not
+ * stall QEMU: the device keeps 4096 bytes of lines for it and drops the
+ * rest whole, counting them (spec section 8.2).  With a blocking write the
+ * QMP command below would never be answered and the test would time out.
+ */
+static void test_hid_chardev_peer_not_reading(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("dextbed-usb-XXXXXX", NULL);
+    g_autofree char *sock = g_build_filename(dir, "hid.sock", NULL);
+    g_autofree char *args = NULL;
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    const size_t total = 20000 * 3;     /* 20,000 lines "00\n" */
+    g_autofree char *lines = g_malloc(total);
+    size_t sent = 0;
+    int rcvbuf = 4096, fd, tries;
+    Fixture f;
+
+    if (hid_missing()) {
+        return;
+    }
+    for (size_t i = 0; i < total; i += 3) {
+        memcpy(lines + i, "00\n", 3);
+    }
+    args = g_strdup_printf("-chardev socket,id=hc,path=%s,server=on,"
+                           "wait=off -device %s,id=h0,bus=xhci.0,"
+                           "chardev=hc", sock, HID_TYPE);
+    fixture_up_args(&f, args);
+
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    g_assert_cmpint(fd, >=, 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    g_strlcpy(addr.sun_path, sock, sizeof(addr.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof(addr)),
+                    ==, 0);
+    g_assert_cmpint(fcntl(fd, F_SETFL, O_NONBLOCK), ==, 0);
+
+    /* Each line is answered with an error (keyboard + mouse mode). */
+    for (tries = 0; sent < total && tries < 100000; tries++) {
+        ssize_t n = send(fd, lines + sent, total - sent, 0);
+
+        if (n > 0) {
+            sent += n;
+        } else {
+            g_assert(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+            /* Let QEMU's main loop run: a QMP round trip. */
+            qom_get_int(&f, "h0", "chardev-dropped");
+        }
+    }
+    g_assert_cmpuint(sent, ==, total);
+    /* QEMU still answers, and says it dropped what the peer left unread. */
+    for (tries = 0; tries < 1000 &&
+         qom_get_int(&f, "h0", "chardev-dropped") == 0; tries++) {
+        g_usleep(1000);
+    }
+    g_assert_cmpint(qom_get_int(&f, "h0", "chardev-dropped"), >, 0);
+    close(fd);
+    fixture_down(&f);
+    unlink(sock);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1129,6 +1193,8 @@ int main(int argc, char **argv)
     qtest_add_func("/dextbed-usb/hid/realize-errors",
                    test_hid_realize_errors);
     qtest_add_func("/dextbed-usb/hid/fast-unplug", test_hid_fast_unplug);
+    qtest_add_func("/dextbed-usb/hid/chardev-peer-not-reading",
+                   test_hid_chardev_peer_not_reading);
     qtest_add_func("/dextbed-usb/both-at-once", test_both_at_once);
     qtest_add_func("/dextbed-usb/coldplug-unplug", test_coldplug_unplug);
     qtest_add_func("/dextbed-usb/identity-info-usb/serial",
