@@ -84,7 +84,7 @@ static void id_suffix(const char *cmd, char *out, size_t size)
         snprintf(out, size, ",\"id\":%ld", (long)id);
 }
 
-static void reply_error(const char *ids, const char *fmt, ...)
+void control_reply_error(const char *ids, const char *fmt, ...)
 {
     char msg[200], esc[300];
     va_list ap;
@@ -129,12 +129,12 @@ static void handle(const char *cmdline)
     int64_t num;
 
     if (!json_valid_object(cmdline)) {
-        reply_error("", "malformed command: expected one JSON object per line");
+        control_reply_error("", "malformed command: expected one JSON object per line");
         return;
     }
     id_suffix(cmdline, ids, sizeof(ids));
     if (json_get(cmdline, "cmd", cmd, sizeof(cmd), NULL) != JSON_STRING) {
-        reply_error(ids, "missing \"cmd\" (a string)");
+        control_reply_error(ids, "missing \"cmd\" (a string)");
         return;
     }
     if (strcmp(cmd, "ping") == 0) {
@@ -144,7 +144,7 @@ static void handle(const char *cmdline)
     } else if (strcmp(cmd, "echo") == 0) {
         char esc[600];
         if (json_get(cmdline, "text", arg, sizeof(arg), NULL) != JSON_STRING) {
-            reply_error(ids, "echo needs \"text\" (a string of at most %zu bytes)",
+            control_reply_error(ids, "echo needs \"text\" (a string of at most %zu bytes)",
                         sizeof(arg) - 1);
             return;
         }
@@ -165,14 +165,14 @@ static void handle(const char *cmdline)
     } else if (strcmp(cmd, "exit") == 0) {
         if (json_get(cmdline, "code", NULL, 0, &num) != JSON_NUMBER ||
             num < 0 || num > 127) {
-            reply_error(ids, "exit needs \"code\" (0 to 127)");
+            control_reply_error(ids, "exit needs \"code\" (0 to 127)");
             return;
         }
         control_sendf("{\"reply\":\"exit\",\"code\":%ld%s}", (long)num, ids);
         machine_exit((uint32_t)num);
-    } else {
-        reply_error(ids, "unknown command '%s' (try ping, info, echo, selftest, "
-                    "crash, exit)", cmd);
+    } else if (!control_task_command(cmd, cmdline, ids)) {
+        control_reply_error(ids, "unknown command '%s' (try ping, info, echo, selftest, "
+                    "crash, exit, run, spawn, kill, tasks, stats)", cmd);
     }
 }
 
@@ -195,7 +195,7 @@ bool control_poll(void)
         }
         line[line_len] = '\0';
         if (line_overflow)
-            reply_error("", "command line longer than %d bytes rejected",
+            control_reply_error("", "command line longer than %d bytes rejected",
                         CONTROL_LINE_MAX - 1);
         else if (line_len)
             handle(line);

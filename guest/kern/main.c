@@ -10,6 +10,10 @@
 #include "kern/control.h"
 #include "kern/kernel.h"
 #include "kern/panic.h"
+#include "kern/sched.h"
+#include "kern/syscall.h"
+#include "kern/task.h"
+#include "kern/vm.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 
@@ -150,12 +154,34 @@ static bool boot_collection_init(const struct hvm_start_info *si)
     return true;
 }
 
-static void idle_loop(void)
+/* The boot flow ends as the control thread: it serves the control channel
+ * and the console input, waking every 2 ms to poll the UARTs. */
+static void control_loop(void)
 {
     for (;;) {
-        if (!control_poll())
-            hlt();      /* the timer tick wakes us to poll again */
+        control_poll();
+        console_input_poll();
+        thread_sleep_ms(2);
     }
+}
+
+/* The first task, as launchd is on macOS. */
+static void start_init(void)
+{
+    struct task *init;
+    const char *why;
+    static const char args[] = "bin/init";
+
+    if (!bootcol_find(boot_collection, "bin/init")) {
+        kprintf("init: bin/init is not in the boot collection; no userland\n");
+        return;
+    }
+    kern_return_t kr = task_spawn("bin/init", args, sizeof(args), NULL, 0,
+                                  TASK_PRIV_ALL, 0, &init, &why);
+    if (kr != KERN_SUCCESS)
+        kprintf("init: cannot start bin/init: %s (%s)\n", why, kern_return_name(kr));
+    else
+        kprintf("init: started bin/init as pid %u\n", init->pid);
 }
 
 void kmain(uint32_t start_info_phys)
@@ -178,9 +204,13 @@ void kmain(uint32_t start_info_phys)
     struct hvm_start_info info = *si;
     paging_init(&info);
     heap_init(&kernel_heap, heap_grow_pages, &kernel_pmm);
+    vm_init();
+    sched_init();
+    syscall_init();
     control_init();
     timer_init();
     sti();
+    sched_start();
 
     if (!boot_collection_init(&info)) {
         kprintf("dextbed: boot failed: see the bootcol error above\n");
@@ -189,8 +219,9 @@ void kmain(uint32_t start_info_phys)
             hlt();
         }
     }
+    start_init();
     control_sendf("{\"event\":\"ready\",\"version\":\"%s\",\"accel\":\"%s\","
                   "\"tsc\":%lu}", DEXTBED_VERSION, cpu_accel_name(), rdtsc());
     kprintf("dextbed: ready\n");
-    idle_loop();
+    control_loop();
 }

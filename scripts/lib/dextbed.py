@@ -147,20 +147,34 @@ def tier_qtest(results, flt):
 
 
 def tier_guest(results, flt, accel):
+    """Kernel self-tests, then the userland test program bin/utest, on one
+    machine; each test reports itself on the control channel."""
     start = time.monotonic()
     m = Machine("guest-selftest", accel)
+
+    def record(ev):
+        if ev.get("event") == "test":
+            results.add("guest", ev["name"], ev["ok"], ev.get("ms", 0) / 1000.0,
+                        ev.get("message", ""))
     try:
         m.start()
         m.wait_ready()
-        reply = m.command("selftest", timeout=60, filter=flt,
-                          on_event=lambda ev: ev.get("event") == "test" and results.add(
-                              "guest", ev["name"], ev["ok"], ev.get("ms", 0) / 1000.0,
-                              ev.get("message", "")))
-        if reply.get("reply") != "selftest":
-            results.add("guest", "(runner)", False, time.monotonic() - start,
-                        "unexpected reply: %r" % reply)
-        elif reply["passed"] + reply["failed"] == 0:
-            results.add("guest", "(runner)", False, 0, "the guest ran no self-tests")
+        if not flt or not flt.startswith("user."):
+            reply = m.command("selftest", timeout=300, filter=flt, on_event=record)
+            if reply.get("reply") != "selftest":
+                results.add("guest", "(runner)", False, time.monotonic() - start,
+                            "unexpected reply: %r" % reply)
+            elif reply["passed"] + reply["failed"] == 0 and not flt:
+                results.add("guest", "(runner)", False, 0, "the guest ran no self-tests")
+        if not flt or flt.startswith("user"):
+            t0 = time.monotonic()
+            ufilter = flt[len("user."):] if flt.startswith("user.") else ""
+            reply, events = m.run("bin/utest", ufilter, timeout=300, on_event=record)
+            ran = sum(1 for e in events if e.get("event") == "test")
+            if reply["reason"] != "exit" or (ran == 0 and not ufilter):
+                results.add("guest", "user.(runner)", False, time.monotonic() - t0,
+                            "bin/utest ended with %s (status %s) after %d tests; see %s"
+                            % (reply["reason"], reply["status"], ran, m.console_log))
         m.command("exit", code=0)
         m.wait_exit()
     except MachineError as e:
@@ -282,27 +296,33 @@ def boot_once(accel, icount=False):
         m.kill()
 
 
-def cmd_bench(args):
-    if not args or args[0] != "boot":
-        raise SystemExit("usage: scripts/dextbed bench boot [--runs N]")
-    runs = 5
-    if "--runs" in args:
-        try:
-            runs = int(args[args.index("--runs") + 1])
-            assert runs >= 1
-        except (IndexError, ValueError, AssertionError):
-            raise SystemExit("dextbed: error: --runs takes a whole number >= 1")
-    accels = ["tcg"]
+def bench_report(name):
+    return {"benchmark": name, "qemu_version": harness.QEMU_VERSION,
+            "host": {"cpus": os.cpu_count(), "machine": platform.machine(),
+                     "cpu_model": cpu_model()},
+            "results": []}
+
+
+def bench_accels():
     forced = os.environ.get("DEXTBED_ACCEL")
     if forced:
-        accels = [harness.choose_accel()]
-    elif harness.choose_accel(quiet=True) == "kvm":
-        accels = ["tcg", "kvm"]
-    report = {"benchmark": "boot", "qemu_version": harness.QEMU_VERSION,
-              "host": {"cpus": os.cpu_count(), "machine": platform.machine(),
-                       "cpu_model": cpu_model()},
-              "results": []}
-    for accel in accels:
+        return [harness.choose_accel()]
+    if harness.choose_accel(quiet=True) == "kvm":
+        return ["tcg", "kvm"]
+    return ["tcg"]
+
+
+def bench_write(name, report):
+    out = json.dumps(report, indent=2)
+    os.makedirs(os.path.join(harness.BUILD, "bench"), exist_ok=True)
+    with open(os.path.join(harness.BUILD, "bench", name + ".json"), "w") as f:
+        f.write(out + "\n")
+    print(out)
+
+
+def bench_boot(runs):
+    report = bench_report("boot")
+    for accel in bench_accels():
         samples = [boot_once(accel)[0] * 1000.0 for _ in range(runs)]
         report["results"].append({
             "accel": accel, "metric": "qemu_start_to_ready_ms", "runs": runs,
@@ -316,11 +336,81 @@ def cmd_bench(args):
                   "the guest reports the TSC (= virtual ns) when it is ready",
         "value": counts[0], "repeat": counts[1],
         "deterministic": counts[0] == counts[1]})
-    out = json.dumps(report, indent=2)
-    os.makedirs(os.path.join(harness.BUILD, "bench"), exist_ok=True)
-    with open(os.path.join(harness.BUILD, "bench", "boot.json"), "w") as f:
-        f.write(out + "\n")
-    print(out)
+    bench_write("boot", report)
+
+
+def ipc_bench_run(accel, icount, calls):
+    """One machine: bin/bench null and ipc; their bench events."""
+    m = Machine("bench-ipc" + ("-icount" if icount else "-" + accel), accel,
+                icount=icount)
+    out = {}
+    try:
+        m.start()
+        m.wait_ready(timeout=30)
+        for kind in ("null", "ipc"):
+            reply, events = m.run("bin/bench", "%s %d" % (kind, calls), timeout=600)
+            evs = [e for e in events if e.get("event") == "bench"]
+            if reply["reason"] != "exit" or reply["status"] != 0 or not evs:
+                raise SystemExit("dextbed: error: bin/bench %s ended with %s status %s; "
+                                 "console: %s" % (kind, reply["reason"], reply["status"],
+                                                  m.console_log))
+            out[kind] = evs[-1]
+    finally:
+        m.kill()
+    return out
+
+
+def bench_ipc(calls):
+    report = bench_report("ipc")
+    report["calls"] = calls
+    # Guest instructions: deterministic under -icount shift=0, where the TSC
+    # counts one tick per instruction.
+    ic = ipc_bench_run("tcg", True, calls)
+    for kind, metric in (("null", "null_syscall"), ("ipc", "ipc_round_trip")):
+        ev = ic[kind]
+        report["results"].append({
+            "accel": "tcg", "metric": metric + "_guest_instructions",
+            "method": "-icount shift=0,sleep=off: rdtsc before and after each call "
+                      "counts guest instructions (the two rdtsc included)",
+            "calls": ev["calls"], "median": ev["tsc_median"], "p99": ev["tsc_p99"],
+            "min": ev["tsc_min"], "mean": ev["tsc_mean"]})
+    for accel in bench_accels():
+        w = ipc_bench_run(accel, False, calls)
+        for kind, metric in (("null", "null_syscall"), ("ipc", "ipc_round_trip")):
+            ev = w[kind]
+            hz = ev["tsc_hz"] or 1
+            row = {"accel": accel, "metric": metric + "_wall_ns",
+                   "method": "guest rdtsc per call, converted with the guest's "
+                             "PIT-calibrated TSC rate (%d Hz)" % hz,
+                   "calls": ev["calls"],
+                   "median": round(ev["tsc_median"] * 1e9 / hz, 1),
+                   "p99": round(ev["tsc_p99"] * 1e9 / hz, 1),
+                   "min": round(ev["tsc_min"] * 1e9 / hz, 1)}
+            if accel == "kvm":
+                row["tsc_cycles_median"] = ev["tsc_median"]
+                row["tsc_cycles_p99"] = ev["tsc_p99"]
+            report["results"].append(row)
+    bench_write("ipc", report)
+
+
+def cmd_bench(args):
+    usage = "usage: scripts/dextbed bench boot [--runs N] | ipc [--calls N]"
+    if not args or args[0] not in ("boot", "ipc"):
+        raise SystemExit(usage)
+
+    def number(flag, default, least):
+        if flag not in args:
+            return default
+        try:
+            v = int(args[args.index(flag) + 1])
+            assert v >= least
+            return v
+        except (IndexError, ValueError, AssertionError):
+            raise SystemExit("dextbed: error: %s takes a whole number >= %d" % (flag, least))
+    if args[0] == "boot":
+        bench_boot(number("--runs", 5, 1))
+    else:
+        bench_ipc(number("--calls", 10000, 10000))
     return 0
 
 

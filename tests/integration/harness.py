@@ -87,8 +87,12 @@ def machine_args(accel, console, control, qmp, usb_serial, kernel=KERNEL,
 
 class Machine:
     def __init__(self, name, accel, kernel=KERNEL, initrd=BOOTCOL, append=None,
-                 memory="256M", extra_args=(), icount=False):
+                 memory="256M", extra_args=(), icount=False, console_input=False):
         self.name = name
+        # console_input: COM1 on a Unix socket (console.sock) the test can
+        # type into, still logged to console.log.
+        self.console_input = console_input
+        self.con_sock = None
         self.accel = accel
         self.scale = ACCEL_SCALE.get(accel, 4.0)
         self.dir = os.path.join(RUNS, name.replace("/", "_"))
@@ -117,6 +121,10 @@ class Machine:
 
     def args(self):
         con = ["-chardev", "file,id=con,path=" + self.console_log, "-serial", "chardev:con"]
+        if self.console_input:
+            con = ["-chardev", "socket,id=con,server=on,wait=off,path=%s,logfile=%s" % (
+                os.path.join(self.dir, "console.sock"), self.console_log),
+                "-serial", "chardev:con"]
         ctl = ["-chardev", "socket,id=ctl,path=" + os.path.join(self.dir, "control.sock"),
                "-serial", "chardev:ctl"]
         # -no-reboot: a guest reset (triple fault) ends QEMU instead of looping.
@@ -156,10 +164,10 @@ class Machine:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
-        for s in (self.ctl, self.qmp_sock):
+        for s in (self.ctl, self.qmp_sock, self.con_sock):
             if s:
                 s.close()
-        self.ctl = self.qmp_sock = None
+        self.ctl = self.qmp_sock = self.con_sock = None
 
     def __enter__(self):
         return self.start()
@@ -232,11 +240,13 @@ class Machine:
     def send_raw(self, data):
         self.ctl.sendall(data)
 
-    def command(self, cmd, timeout=10, on_event=None, **args):
-        """Send {"cmd": cmd, ...} and return its reply (matched by id)."""
+    def command(self, cmd, timeout=10, on_event=None, fields=None, **args):
+        """Send {"cmd": cmd, ...} and return its reply (matched by id).
+        fields: more members, for names that clash with ours (timeout)."""
         ident = self.next_id
         self.next_id += 1
         msg = dict(cmd=cmd, id=ident, **args)
+        msg.update(fields or {})
         self.send_raw((json.dumps(msg) + "\n").encode())
         while True:
             reply = self.receive(timeout, "the reply to '%s'" % cmd)
@@ -247,6 +257,34 @@ class Machine:
                 continue
             if reply.get("id") == ident:
                 return reply
+
+    def type(self, text):
+        """Type text on the console (needs console_input=True)."""
+        if not self.con_sock:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10 * self.scale)
+            s.connect(os.path.join(self.dir, "console.sock"))
+            self.con_sock = s
+        for ch in text.encode():
+            # One byte at a time: the guest's UART has a 16-byte FIFO and the
+            # kernel polls it every few ms.
+            self.con_sock.sendall(bytes([ch]))
+            time.sleep(0.002)
+
+    def run(self, path, args="", timeout=60, on_event=None):
+        """Run a guest program to its end (control "run"); returns the reply
+        and the events the program reported."""
+        events = []
+
+        def collect(ev):
+            events.append(ev)
+            if on_event:
+                on_event(ev)
+        reply = self.command("run", timeout=timeout + 10, on_event=collect, path=path,
+                             args=args, fields={"timeout": int(timeout * self.scale)})
+        if reply.get("reply") != "run":
+            self.fail(MachineError, "run %s %s failed: %s" % (path, args, reply.get("error")))
+        return reply, events
 
     def console(self):
         try:

@@ -75,6 +75,9 @@ isr_common:
     cld
     call trap_dispatch
     movq %rbx, %rsp
+    /* Also the way into user mode for a new thread: %rsp at a trap frame. */
+    .globl trap_return
+trap_return:
     popq %r15
     popq %r14
     popq %r13

@@ -5,6 +5,7 @@
 #include "arch/x86.h"
 #include "kern/console.h"
 #include "kern/kernel.h"
+#include "kern/sched.h"
 
 #define LAPIC_BASE_MSR   0x1b
 #define LAPIC_EOI        0x0b0
@@ -22,15 +23,16 @@
 static volatile uint32_t *lapic;
 static volatile uint64_t ticks;
 static uint32_t lapic_per_tick;
+uint64_t tsc_hz;
 
 static uint32_t lapic_read(unsigned reg) { return lapic[reg / 4]; }
 static void lapic_write(unsigned reg, uint32_t v) { lapic[reg / 4] = v; }
 
 static void timer_irq(struct trap_frame *tf)
 {
-    (void)tf;
     ticks++;
     lapic_write(LAPIC_EOI, 0);
+    sched_tick(tf);
 }
 
 uint64_t timer_ticks(void)
@@ -49,10 +51,12 @@ static uint32_t calibrate(void)
     outb(0x42, pit >> 8);
     lapic_write(LAPIC_TIMER_DIV, 0x3);       /* divide by 16 */
     lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+    uint64_t tsc0 = rdtsc();
     /* Bounded: if the PIT never fires we still return a usable guess. */
     for (uint32_t i = 0; i < 100000000 && !(inb(0x61) & 0x20); i++)
         pause();
     uint32_t elapsed = 0xffffffff - lapic_read(LAPIC_TIMER_CUR);
+    tsc_hz = (rdtsc() - tsc0) * (1000 / CALIBRATE_MS);
     lapic_write(LAPIC_TIMER_INIT, 0);
     return elapsed ? elapsed : 1000000;
 }

@@ -32,6 +32,13 @@ extern char __rodata_end_marker[];
 
 static uint64_t *pml4;
 static int direct_map_ready;
+uint64_t kernel_pml4_phys;
+uint64_t *kernel_pml4;
+
+/* PAT: entry 1 (PWT) becomes write-combining and entry 4 (PAT bit)
+ * write-through; 0 WB and 3 (PCD|PWT) UC as at reset. */
+#define MSR_PAT 0x277
+#define PAT_VALUE 0x0007040600070106ULL
 
 void *phys_to_virt(uint64_t phys)
 {
@@ -127,6 +134,9 @@ void paging_init(const struct hvm_start_info *si)
     direct_map_ready = 1;
     kernel_pmm.bitmap = phys_to_virt(bitmap_phys);
     pml4 = phys_to_virt(pml4_phys);
+    kernel_pml4_phys = pml4_phys;
+    kernel_pml4 = pml4;
+    wrmsr(MSR_PAT, PAT_VALUE);
     kprintf("paging: direct map of %lu MiB at %lx, kernel W^X at %lx\n",
             top >> 20, (uint64_t)DIRECT_MAP_BASE, (uint64_t)_kernel_start);
 }

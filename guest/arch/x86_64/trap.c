@@ -6,6 +6,9 @@
 #include "arch/trap.h"
 #include "arch/x86.h"
 #include "kern/panic.h"
+#include "kern/sched.h"
+#include "kern/task.h"
+#include "kern/vm.h"
 
 struct tss {
     uint32_t reserved0;
@@ -32,8 +35,6 @@ struct table_desc {
     uint64_t base;
 } __attribute__((packed));
 
-#define GDT_KCODE 0x08
-#define GDT_KDATA 0x10
 #define GDT_TSS   0x28
 #define IST_FATAL 1
 
@@ -132,21 +133,48 @@ void idt_init(void)
     __asm__ volatile("lidt %0" : : "m"(d));
 }
 
+void tss_set_rsp0(uint64_t rsp0)
+{
+    tss.rsp[0] = rsp0;
+}
+
 void trap_set_handler(unsigned vector, trap_handler_fn fn)
 {
     if (vector < 256)
         handlers[vector] = fn;
 }
 
+/* A CPU exception in user mode: a page fault may be demand paging;
+ * anything else ends the task (never the kernel). */
+static void user_exception(struct trap_frame *tf)
+{
+    if (tf->vector == VEC_PAGE_FAULT) {
+        uint32_t access = (tf->error & 2) ? VM_PROT_WRITE :
+                          (tf->error & 16) ? VM_PROT_EXECUTE : VM_PROT_READ;
+        /* Protection violations on present pages are final. */
+        if (!(tf->error & 1) &&
+            vm_fault(current_task()->map, read_cr2(), access) == KERN_SUCCESS)
+            return;
+    }
+    task_fault(tf);
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
+    bool from_user = (tf->cs & 3) == 3;
     trap_handler_fn fn = tf->vector < 256 ? handlers[tf->vector] : NULL;
 
+    if (from_user)
+        current_thread()->user_frame = tf;
     if (fn) {
         fn(tf);
-        return;
+    } else if (tf->vector == VEC_SPURIOUS) {
+        /* nothing */
+    } else if (from_user && tf->vector < 32 && current_task()) {
+        user_exception(tf);
+    } else {
+        panic_trap(tf);
     }
-    if (tf->vector == VEC_SPURIOUS)
-        return;
-    panic_trap(tf);
+    if (from_user)
+        sched_return_to_user();
 }

@@ -25,5 +25,15 @@ void idt_init(void);
 /* Install a handler for a vector (interrupts, or a test's own trap). */
 void trap_set_handler(unsigned vector, trap_handler_fn fn);
 const char *trap_name(unsigned vector);
+/* The kernel stack the CPU switches to on an interrupt from user mode. */
+void tss_set_rsp0(uint64_t rsp0);
+/* Pops a trap frame at %rsp and returns from the interrupt (isr.S). */
+extern char trap_return[];
+
+/* Segment selectors (GDT in trap.c). */
+#define GDT_KCODE  0x08
+#define GDT_KDATA  0x10
+#define GDT_UDATA  0x1b         /* index 3, RPL 3 */
+#define GDT_UCODE  0x23         /* index 4, RPL 3 */
 
 #endif

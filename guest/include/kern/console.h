@@ -18,4 +18,11 @@ int uart_getc_nowait(uint16_t port);
 void kputs(const char *s);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Console input: poll COM1 into a ring (echoing), and the console_read
+ * system call that waits for it. */
+struct task;
+void console_input_poll(void);
+int32_t console_read_user(struct task *task, uint64_t buf, uint64_t len,
+                          uint64_t got_out);
+
 #endif

@@ -15,4 +15,10 @@ size_t json_escape(char *out, size_t size, const char *s);
 /* Poll for a complete command line and handle it; returns true if one ran. */
 bool control_poll(void);
 
+/* Reply {"reply":"error","error":...} to the command with ids (",\"id\":N"). */
+void control_reply_error(const char *ids, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Task commands (run, spawn, kill, tasks, stats): true if cmd was one. */
+bool control_task_command(const char *cmd, const char *line, const char *ids);
+
 #endif

@@ -24,13 +24,17 @@ void kfree(void *ptr);
 const char *cpu_accel_name(void);
 
 /* Timer ticks since the LAPIC timer started (HZ per second). */
-#define HZ 100
+#define HZ 1000
 uint64_t timer_ticks(void);
+extern uint64_t tsc_hz;         /* TSC ticks per second, PIT-calibrated */
 void timer_init(void);
 
 /* Paging: build the kernel's own tables and switch to them. */
 struct hvm_start_info;
 void paging_init(const struct hvm_start_info *si);
+/* The kernel's page tables (every address space shares slots 256-511). */
+extern uint64_t kernel_pml4_phys;
+extern uint64_t *kernel_pml4;
 
 /* The boot collection, once validated (NULL otherwise). */
 extern const void *boot_collection;

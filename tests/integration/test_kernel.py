@@ -1,0 +1,82 @@
+"""The kernel core seen from outside: init and the shell on the console,
+user faults that end only their task, a hostile task, run's time limit."""
+
+import re
+
+
+def test_user_fault_is_contained(ctx):
+    with ctx.machine() as m:
+        m.wait_ready()
+        before = m.command("stats")
+        reply, events = m.run("bin/crash", "null")
+        assert reply["reason"] == "fault", reply
+        assert reply["vector"] == 14 and reply["address"] == 0, reply
+        faults = [e for e in events if e.get("event") == "task-fault"]
+        assert faults and faults[0]["name"] == "crash", events
+        # The log names the task, the fault and the address, with a
+        # symbolized user backtrace.
+        m.wait_console("ending the task")
+        con = m.console()
+        line = [l for l in con.splitlines() if l.startswith("task crash[")]
+        assert line, con[-2000:]
+        assert "page fault: read of an unmapped address 0x0" in line[0], line[0]
+        assert len(re.findall(r"  #\d+ 0x[0-9a-f]+ <\w+\+0x[0-9a-f]+>", con)) >= 2, con[-2000:]
+        # Everything else carries on: other kinds of fault, then a clean run.
+        for mode, vector in (("ud2", 6), ("divide", 0), ("gp", 13), ("kernel", 14),
+                             ("write-ro", 14), ("stack-overflow", 14)):
+            r, _ = m.run("bin/crash", mode)
+            assert r["reason"] == "fault" and r["vector"] == vector, (mode, r)
+        assert m.command("ping")["reply"] == "pong"
+        after = m.command("stats")
+        assert after["user_faults"] == before["user_faults"] + 7, after
+        assert after["tasks"] == before["tasks"], (before, after)
+        assert after["free_pages"] == before["free_pages"], (before, after)
+
+
+def test_hostile_task_cannot_hurt_the_kernel(ctx):
+    with ctx.machine() as m:
+        m.wait_ready()
+        before = m.command("stats")
+        for seed in (1, 2, 3):
+            reply, events = m.run("bin/hostile", "20000 %d" % seed, timeout=300)
+            assert reply["reason"] in ("exit", "fault"), reply
+            done = [e for e in events if e.get("event") == "hostile"]
+            if reply["reason"] == "exit":
+                assert reply["status"] == 0, reply
+                assert done and done[0]["iterations"] == 20000, events
+        assert m.command("ping")["reply"] == "pong"
+        after = m.command("stats")
+        assert after["tasks"] == before["tasks"], (before, after)
+        assert after["ports"] == before["ports"], (before, after)
+        assert after["free_pages"] == before["free_pages"], (before, after)
+
+
+def test_run_time_limit_and_errors(ctx):
+    with ctx.machine() as m:
+        m.wait_ready()
+        bad = m.command("run", path="bin/no-such-program")
+        assert bad["reply"] == "error", bad
+        assert "no such program" in bad["error"], bad
+        reply, _ = m.run("bin/spin", "busy", timeout=1)
+        assert reply["reply"] == "run" and reply["timed_out"] is True, reply
+        assert reply["reason"] == "killed", reply
+        assert m.command("ping")["reply"] == "pong"
+
+
+def test_init_starts_a_shell(ctx):
+    with ctx.machine(console_input=True) as m:
+        m.wait_ready()
+        m.wait_console("init: started")
+        m.wait_console("dextbed$ ")
+        m.type("ps\r")
+        m.wait_console("sh")
+        con = m.console()
+        assert re.search(r"\b1\b.*init", con), con[-1500:]
+        m.type("run crash null\r")
+        m.wait_console("crashed")
+        m.type("stats\r")
+        m.wait_console("free_pages")
+        m.type("nonsense\r")
+        m.wait_console("unknown command")
+        # The shell outlives the crash it ran.
+        assert m.command("tasks")["reply"] == "tasks"
