@@ -19,6 +19,7 @@
 
 struct pmm kernel_pmm;
 struct heap kernel_heap;
+uint64_t heap_pages;
 const void *boot_collection;
 size_t boot_collection_size;
 
@@ -78,6 +79,7 @@ static void *heap_grow_pages(void *ctx, size_t want, size_t *got)
     if (phys == PMM_NONE)
         return NULL;
     *got = pages * PAGE_SIZE;
+    heap_pages += pages;
     return phys_to_virt(phys);
 }
 

@@ -75,7 +75,7 @@ def test_init_starts_a_shell(ctx):
         m.type("run crash null\r")
         m.wait_console("crashed")
         m.type("stats\r")
-        m.wait_console("free_pages")
+        m.wait_console("free pages")
         m.type("nonsense\r")
         m.wait_console("unknown command")
         # The shell outlives the crash it ran.

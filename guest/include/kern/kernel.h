@@ -12,6 +12,7 @@
 
 extern struct pmm kernel_pmm;
 extern struct heap kernel_heap;
+extern uint64_t heap_pages;     /* pages the heap has taken (it keeps them) */
 
 /* Physical -> kernel virtual (the direct map once paging_init has run). */
 void *phys_to_virt(uint64_t phys);

@@ -185,6 +185,7 @@ struct ipc_port *ipc_port_make_send_once(struct ipc_port *port);
 
 /* pset.c: port sets. */
 struct ipc_pset *ipc_pset_alloc(void);
+void ipc_pset_reference(struct ipc_pset *pset);
 void ipc_pset_release(struct ipc_pset *pset);
 void ipc_pset_destroy(struct ipc_pset *pset);
 void ipc_pset_add(struct ipc_pset *pset, struct ipc_port *port);

@@ -133,6 +133,7 @@ void ipc_kmsg_destroy_queue(struct ipc_kmsg *head)
 
 /* ---- decode ------------------------------------------------------------ */
 
+/* Whether disp gives the receiver a send or send-once right. */
 static bool disp_is_send(uint32_t disp)
 {
     return disp == MACH_MSG_TYPE_MOVE_SEND || disp == MACH_MSG_TYPE_COPY_SEND ||
@@ -140,6 +141,7 @@ static bool disp_is_send(uint32_t disp)
            disp == MACH_MSG_TYPE_MAKE_SEND_ONCE;
 }
 
+/* Whether disp takes the right out of the sender's entry. */
 static bool disp_is_move(uint32_t disp)
 {
     return disp == MACH_MSG_TYPE_MOVE_SEND || disp == MACH_MSG_TYPE_MOVE_SEND_ONCE ||
@@ -318,8 +320,13 @@ static mach_msg_return_t decode_body(struct ipc_kmsg *kmsg)
             total += d->size;
             if (total > MACH_MSG_OOL_TOTAL_MAX)
                 return MACH_SEND_TOO_LARGE;
-            if (d->size)
+            if (d->size) {
                 kmsg->nool++;
+            } else {
+                /* An empty range carries nothing: kernel form now. */
+                d->address = 0;
+                d->deallocate = 0;
+            }
         } else {
             return MACH_SEND_INVALID_TYPE;
         }
@@ -467,8 +474,8 @@ static struct ipc_port *commit_move(struct ipc_space *space, struct ipc_kmsg *km
         KASSERT(disp == MACH_MSG_TYPE_MOVE_RECEIVE && port->receiver == space);
         if (port->pset)
             ipc_pset_remove(port);
-        entry->type &= ~MACH_PORT_TYPE_RECEIVE;
         if (entry->type & MACH_PORT_TYPE_SEND) {
+            entry->type &= ~MACH_PORT_TYPE_RECEIVE;
             ipc_port_reference(port);   /* the entry keeps its own */
         } else {
             ipc_hash_remove(space, entry);

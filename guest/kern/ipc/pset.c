@@ -21,6 +21,13 @@ struct ipc_pset *ipc_pset_alloc(void)
     return pset;
 }
 
+/* Take one more reference (a receiver about to sleep on the set). */
+void ipc_pset_reference(struct ipc_pset *pset)
+{
+    KASSERT(pset->refs > 0);
+    pset->refs++;
+}
+
 /* Drop a reference; the last frees the (destroyed) set. */
 void ipc_pset_release(struct ipc_pset *pset)
 {

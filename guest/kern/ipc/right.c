@@ -112,8 +112,8 @@ void ipc_right_drop_send(struct ipc_space *space, struct ipc_entry *entry, uint3
         return;
     if (entry->dnreq)
         ipc_dnrequest_cancel(entry);
-    entry->type &= ~MACH_PORT_TYPE_SEND;
     if (entry->type & MACH_PORT_TYPE_RECEIVE) {
+        entry->type &= ~MACH_PORT_TYPE_SEND;
         ipc_port_srights_dec(port);
         return;
     }
@@ -151,8 +151,8 @@ void ipc_right_destroy_receive(struct ipc_space *space, struct ipc_entry *entry)
     struct ipc_port *port = entry->object;
 
     KASSERT((entry->type & MACH_PORT_TYPE_RECEIVE) && port->receiver == space);
-    entry->type &= ~MACH_PORT_TYPE_RECEIVE;
     if (entry->type & MACH_PORT_TYPE_SEND) {
+        entry->type &= ~MACH_PORT_TYPE_RECEIVE;
         ipc_port_destroy(port);
         return;
     }

@@ -12,6 +12,7 @@
 
 #define SPACE_INITIAL_SIZE 16       /* entries, index 0 included */
 
+/* Hash slots for a table of size entries: load factor at most 1/2. */
 static uint32_t space_hash_size_for(uint32_t size)
 {
     uint32_t h = 16;
@@ -21,30 +22,27 @@ static uint32_t space_hash_size_for(uint32_t size)
     return h;
 }
 
-static uint32_t hash_slot(const struct ipc_space *space, const void *object)
+/* The home slot of object in a hash of hsize slots (Fibonacci hashing). */
+static uint32_t hash_slot(uint32_t hsize, const void *object)
 {
     uint64_t x = ((uint64_t)(uintptr_t)object >> 4) * 0x9e3779b97f4a7c15ULL;
 
-    return (uint32_t)(x >> 32) & (space->hash_size - 1);
+    return (uint32_t)(x >> 32) & (hsize - 1);
 }
 
 /* Build a hash of hsize slots for the entries of table holding send or
  * receive rights; NULL if out of memory. */
-static uint32_t *hash_build(const struct ipc_space *shape, const struct ipc_entry *table,
-                            uint32_t size, uint32_t hsize)
+static uint32_t *hash_build(const struct ipc_entry *table, uint32_t size, uint32_t hsize)
 {
-    struct ipc_space tmp = *shape;
     uint32_t *hash = kmalloc(hsize * sizeof(*hash));
 
     if (!hash)
         return NULL;
     memset(hash, 0, hsize * sizeof(*hash));
-    tmp.hash = hash;
-    tmp.hash_size = hsize;
     for (uint32_t i = 1; i < size; i++) {
         if (!(table[i].type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE)))
             continue;
-        uint32_t s = hash_slot(&tmp, table[i].object);
+        uint32_t s = hash_slot(hsize, table[i].object);
         for (uint32_t n = 0; n < hsize && hash[s]; n++)
             s = (s + 1) & (hsize - 1);
         hash[s] = i;
@@ -155,6 +153,7 @@ struct ipc_entry *ipc_entry_lookup(struct ipc_space *space, mach_port_name_t nam
     return entry;
 }
 
+/* The name entry of space goes by. */
 mach_port_name_t ipc_entry_name(const struct ipc_space *space,
                                 const struct ipc_entry *entry)
 {
@@ -173,7 +172,7 @@ static kern_return_t space_grow(struct ipc_space *space, uint32_t newsize)
         return KERN_RESOURCE_SHORTAGE;
     memcpy(table, space->table, space->size * sizeof(*table));
     memset(table + space->size, 0, (newsize - space->size) * sizeof(*table));
-    hash = hash_build(space, table, space->size, hsize);
+    hash = hash_build(table, space->size, hsize);
     if (!hash) {
         kfree(table);
         return KERN_RESOURCE_SHORTAGE;
@@ -252,7 +251,7 @@ struct ipc_entry *ipc_space_find_port(struct ipc_space *space,
                                       const struct ipc_port *port)
 {
     uint32_t mask = space->hash_size - 1;
-    uint32_t s = hash_slot(space, port);
+    uint32_t s = hash_slot(space->hash_size, port);
 
     for (uint32_t n = 0; n < space->hash_size; n++) {
         uint32_t index = space->hash[s];
@@ -269,7 +268,7 @@ struct ipc_entry *ipc_space_find_port(struct ipc_space *space,
 void ipc_hash_insert(struct ipc_space *space, struct ipc_entry *entry)
 {
     uint32_t mask = space->hash_size - 1;
-    uint32_t s = hash_slot(space, entry->object);
+    uint32_t s = hash_slot(space->hash_size, entry->object);
     uint32_t n;
 
     for (n = 0; n < space->hash_size && space->hash[s]; n++)
@@ -285,7 +284,7 @@ void ipc_hash_remove(struct ipc_space *space, struct ipc_entry *entry)
 {
     uint32_t mask = space->hash_size - 1;
     uint32_t index = (uint32_t)(entry - space->table);
-    uint32_t i = hash_slot(space, entry->object);
+    uint32_t i = hash_slot(space->hash_size, entry->object);
     uint32_t n;
 
     for (n = 0; n < space->hash_size && space->hash[i] != index; n++)
@@ -298,7 +297,7 @@ void ipc_hash_remove(struct ipc_space *space, struct ipc_entry *entry)
         uint32_t moved = space->hash[j];
         if (moved == 0)
             break;
-        uint32_t home = hash_slot(space, space->table[moved].object);
+        uint32_t home = hash_slot(space->hash_size, space->table[moved].object);
         /* Leave it if its home lies cyclically in (i, j]. */
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {

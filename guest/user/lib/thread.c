@@ -67,8 +67,8 @@ static int claim_slot(uint64_t base)
 kern_return_t thread_create(void (*fn)(void *), void *arg, int priority,
                             uint32_t *tid)
 {
-    if (!fn || priority < 0 || priority > THREAD_PRIORITY_MAX)
-        return KERN_INVALID_ARGUMENT;
+    if (!fn)
+        return KERN_INVALID_ARGUMENT;     /* the kernel checks the priority */
     thread_reap_stacks();
 
     uint64_t base = 0;

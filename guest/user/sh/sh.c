@@ -1,7 +1,8 @@
 /* bin/sh: a small shell on the console.  The kernel echoes what is typed;
  * the shell edits its own line buffer (backspace) and runs a command when
- * CR or LF arrives.  Programs it starts get the shell's own privileges; it
- * keeps their task ports, so `kill` works only on tasks it started. */
+ * CR or LF arrives.  Programs it starts get the shell's own privileges and
+ * bootstrap port; it keeps their task ports, so `kill` works only on tasks
+ * it started. */
 #include "libc.h"
 #include "mach.h"
 
@@ -181,7 +182,8 @@ static void cmd_run(int argc, char **argv, bool shorthand)
         return;
     }
     struct spawn_result res;
-    kern_return_t kr = task_spawn(path, (const char *const *)argv, MACH_PORT_NULL,
+    /* Children inherit our bootstrap port (init's, for now) and privileges. */
+    kern_return_t kr = task_spawn(path, (const char *const *)argv, bootstrap_port,
                                   my_flags, &res);
     if (kr != KERN_SUCCESS && shorthand)
         printf("%s: unknown command, and no program %s (%s); try 'help'\n",
@@ -205,8 +207,12 @@ static void cmd_run(int argc, char **argv, bool shorthand)
         printf("[%u] %s\n", res.pid, prog);
         return;
     }
-    while (find_child(res.pid))
-        reap_one(false, 0);
+    while (find_child(res.pid)) {
+        if (!reap_one(false, 0)) {
+            printf("sh: lost track of %s (pid %u)\n", prog, res.pid);
+            return;
+        }
+    }
 }
 
 /* Split line into words in place; returns the count. */

@@ -48,8 +48,8 @@ UT_TEST(rights_make_send, "ipc.rights.make_send")
     CHECK_KR(mach_port_insert_right(p, MACH_MSG_TYPE_MAKE_SEND), KERN_SUCCESS);
     CHECK_TYPE(p, TYPE_SR, 2);
 
-    /* Other dispositions and names without a receive right are refused. */
-    CHECK_FAILS(mach_port_insert_right(p, MACH_MSG_TYPE_COPY_SEND));
+    /* Dispositions that make no send right, and names without a receive
+     * right, are refused. */
     CHECK_FAILS(mach_port_insert_right(p, MACH_MSG_TYPE_MOVE_RECEIVE));
     CHECK_FAILS(mach_port_insert_right(p, 99));
     CHECK_TYPE(p, TYPE_SR, 2);

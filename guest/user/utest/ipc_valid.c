@@ -28,7 +28,7 @@ static kern_return_t send_with(mach_port_name_t dest, uint32_t ddisp,
 
 UT_TEST(valid_keeps_rights, "ipc.valid.rejected_send_keeps_rights")
 {
-    mach_port_name_t c, m_, q, so, z, x, q2, stale;
+    mach_port_name_t c, ms, q, so, z, x, q2, stale;
     uint64_t a;
     struct ut_msg m;
     mach_msg_descriptor_t good[4], bad[7], pair[2];
@@ -39,7 +39,7 @@ UT_TEST(valid_keeps_rights, "ipc.valid.rejected_send_keeps_rights")
     };
 
     TRY(ut_port(t, &c));
-    TRY(ut_port_send(t, &m_));          /* MOVE_SEND of its only uref */
+    TRY(ut_port_send(t, &ms));          /* MOVE_SEND of its only uref */
     TRY(ut_port(t, &q));                /* MOVE_RECEIVE */
     TRY(ut_port(t, &z));
     TRY(ut_port_send(t, &x));           /* for the bad descriptors */
@@ -55,7 +55,7 @@ UT_TEST(valid_keeps_rights, "ipc.valid.rejected_send_keeps_rights")
     ut_track_name(so);
     CHECK_TYPE(so, MACH_PORT_TYPE_SEND_ONCE, 1);
 
-    good[0] = ut_port_desc(m_, MACH_MSG_TYPE_MOVE_SEND);
+    good[0] = ut_port_desc(ms, MACH_MSG_TYPE_MOVE_SEND);
     good[1] = ut_port_desc(q, MACH_MSG_TYPE_MOVE_RECEIVE);
     good[2] = ut_port_desc(so, MACH_MSG_TYPE_MOVE_SEND_ONCE);
     good[3] = ut_ool_desc(a, PAGE, 1);
@@ -79,7 +79,7 @@ UT_TEST(valid_keeps_rights, "ipc.valid.rejected_send_keeps_rights")
                            g, b, kern_return_name(kr), kern_return_name(want[b]));
                 return;
             }
-            CHECK_TYPE(m_, TYPE_SR, 1);
+            CHECK_TYPE(ms, TYPE_SR, 1);
             CHECK_TYPE(q, MACH_PORT_TYPE_RECEIVE, -1);
             CHECK_TYPE(so, MACH_PORT_TYPE_SEND_ONCE, 1);
             CHECK_TYPE(x, TYPE_SR, 1);
@@ -92,7 +92,7 @@ UT_TEST(valid_keeps_rights, "ipc.valid.rejected_send_keeps_rights")
              MACH_SEND_INVALID_DEST);
     CHECK_KR(send_with(c, MACH_MSG_TYPE_MAKE_SEND, stale, MACH_MSG_TYPE_MAKE_SEND_ONCE,
                        good, 4), MACH_SEND_INVALID_REPLY);
-    CHECK_TYPE(m_, TYPE_SR, 1);
+    CHECK_TYPE(ms, TYPE_SR, 1);
     CHECK_TYPE(q, MACH_PORT_TYPE_RECEIVE, -1);
     CHECK_TYPE(so, MACH_PORT_TYPE_SEND_ONCE, 1);
     CHECK_KR(ut_probe_write(a + PAGE - 16), KERN_SUCCESS);
@@ -101,7 +101,7 @@ UT_TEST(valid_keeps_rights, "ipc.valid.rejected_send_keeps_rights")
     /* All good: everything leaves as the dispositions say ... */
     CHECK_KR(send_with(c, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_NULL, 0, good, 4),
              KERN_SUCCESS);
-    CHECK_TYPE(m_, MACH_PORT_TYPE_RECEIVE, -1);
+    CHECK_TYPE(ms, MACH_PORT_TYPE_RECEIVE, -1);
     CHECK_GONE(q);
     CHECK_GONE(so);
     CHECK(ut_probe_write(a + PAGE - 16) != KERN_SUCCESS);
@@ -111,9 +111,9 @@ UT_TEST(valid_keeps_rights, "ipc.valid.rejected_send_keeps_rights")
     ut_track_name(m.d[1].name);
     ut_track_name(m.d[2].name);
     ut_track_vm(m.d[3].address, PAGE);
-    CHECK_EQ(m.d[0].name, m_);
+    CHECK_EQ(m.d[0].name, ms);
     CHECK_EQ(m.d[0].disposition, MACH_MSG_TYPE_PORT_SEND);
-    CHECK_TYPE(m_, TYPE_SR, 1);
+    CHECK_TYPE(ms, TYPE_SR, 1);
     CHECK_EQ(m.d[1].disposition, MACH_MSG_TYPE_PORT_RECEIVE);
     CHECK_TYPE(m.d[1].name, MACH_PORT_TYPE_RECEIVE, -1);
     CHECK_EQ(m.d[2].disposition, MACH_MSG_TYPE_PORT_SEND_ONCE);
@@ -128,7 +128,7 @@ UT_TEST(valid_keeps_rights, "ipc.valid.rejected_send_keeps_rights")
     TRY(ut_port_destroy(t, q2));
     TRY(ut_port_destroy(t, x));
     TRY(ut_port_destroy(t, z));
-    TRY(ut_port_destroy(t, m_));
+    TRY(ut_port_destroy(t, ms));
     TRY(ut_port_destroy(t, c));
 }
 
@@ -172,7 +172,8 @@ UT_TEST(valid_header, "ipc.valid.header")
     CHECK_KR(hb_send(24, 0), MACH_SEND_INVALID_HEADER);
     hb_prep(p, 24);
     hb.h.msgh_bits = MACH_MSGH_BITS(99, 0);             /* no such disposition */
-    CHECK_KR(hb_send(24, 0), MACH_SEND_INVALID_HEADER);
+    CHECK_KR2(hb_send(24, 0), MACH_SEND_INVALID_HEADER, MACH_SEND_INVALID_TYPE);
+    /* message.h: INVALID_REPLY is a "bad local (reply) name or disposition". */
     hb_prep(p, 24);
     hb.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 99);
     hb.h.msgh_local_port = r;
@@ -188,7 +189,8 @@ UT_TEST(valid_header, "ipc.valid.header")
     hb_prep(p, 26);
     CHECK_KR(hb_send(26, 0), MACH_SEND_INVALID_HEADER);        /* not a multiple of 4 */
     hb_prep(p, 16);
-    CHECK_KR(hb_send(16, 0), MACH_SEND_MSG_TOO_SMALL);         /* not even a header */
+    CHECK_KR2(hb_send(16, 0), MACH_SEND_MSG_TOO_SMALL,          /* not even a header */
+              MACH_SEND_INVALID_HEADER);
     hb_prep(p, 40);
     CHECK_KR2(hb_send(32, 0), MACH_SEND_INVALID_HEADER, MACH_SEND_MSG_TOO_SMALL);
     hb_prep(p, MACH_MSG_SIZE_MAX + 4);

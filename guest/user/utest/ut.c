@@ -601,7 +601,7 @@ void ut_stats(struct utest_ctx *t, struct kernel_stats *ks)
 /* The first count that differs from base, or NULL. */
 static const char *stats_differ(const struct kernel_stats *base,
                                 const struct kernel_stats *now, uint64_t slack,
-                                uint64_t *was, uint64_t *is)
+                                uint32_t slack_objects, uint64_t *was, uint64_t *is)
 {
 #define CMP(field)                                                           \
     if (now->field != base->field) {                                         \
@@ -614,8 +614,14 @@ static const char *stats_differ(const struct kernel_stats *base,
     CMP(ports)
     CMP(port_sets)
     CMP(messages)
-    CMP(vm_objects)
+    CMP(heap_allocations)
 #undef CMP
+    if (now->vm_objects > base->vm_objects + slack_objects ||
+        now->vm_objects + slack_objects < base->vm_objects) {
+        *was = base->vm_objects;
+        *is = now->vm_objects;
+        return "vm_objects";
+    }
     if (now->free_pages + slack < base->free_pages) {
         *was = base->free_pages;
         *is = now->free_pages;
@@ -627,6 +633,12 @@ static const char *stats_differ(const struct kernel_stats *base,
 void ut_stats_settle(struct utest_ctx *t, const struct kernel_stats *base,
                      uint64_t slack_pages)
 {
+    ut_stats_settle_objs(t, base, slack_pages, 0);
+}
+
+void ut_stats_settle_objs(struct utest_ctx *t, const struct kernel_stats *base,
+                          uint64_t slack_pages, uint32_t slack_objects)
+{
     uint64_t end = uptime_ms() + UT_WAIT_MS;
     struct kernel_stats now;
     const char *what;
@@ -634,7 +646,7 @@ void ut_stats_settle(struct utest_ctx *t, const struct kernel_stats *base,
 
     for (;;) {
         CHECK_KR(kernel_stats(&now), KERN_SUCCESS);
-        what = stats_differ(base, &now, slack_pages, &was, &is);
+        what = stats_differ(base, &now, slack_pages, slack_objects, &was, &is);
         if (!what || uptime_ms() >= end)
             break;
         thread_sleep_ms(5);
@@ -642,6 +654,26 @@ void ut_stats_settle(struct utest_ctx *t, const struct kernel_stats *base,
     if (what)
         utest_fail(t, __FILE__, __LINE__, "kernel_stats %s: %lu before, %lu "
                    "after", what, (unsigned long)was, (unsigned long)is);
+}
+
+void ut_stats_quiet(struct utest_ctx *t, struct kernel_stats *ks)
+{
+    uint64_t end = uptime_ms() + UT_WAIT_MS;
+    struct kernel_stats prev;
+    uint64_t was, is;
+
+    CHECK_KR(kernel_stats(&prev), KERN_SUCCESS);
+    for (;;) {
+        thread_sleep_ms(10);
+        CHECK_KR(kernel_stats(ks), KERN_SUCCESS);
+        if (!stats_differ(&prev, ks, 0, 0, &was, &is) &&
+            ks->free_pages == prev.free_pages)
+            return;
+        if (uptime_ms() >= end)
+            break;
+        prev = *ks;
+    }
+    utest_fail(t, __FILE__, __LINE__, "kernel_stats never settled");
 }
 
 void ut_self(struct utest_ctx *t, struct task_info *out)

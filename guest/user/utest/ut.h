@@ -74,6 +74,17 @@
         }                                                                    \
     } while (0)
 
+/* lo <= v <= hi, with the values in the message. */
+#define CHECK_RANGE(v, lo, hi)                                               \
+    do {                                                                     \
+        long long _v = (long long)(v);                                       \
+        if (_v < (long long)(lo) || _v > (long long)(hi)) {                  \
+            utest_fail(t, __FILE__, __LINE__, "%s = %lld, not in [%lld, %lld]", \
+                       #v, _v, (long long)(lo), (long long)(hi));            \
+            return;                                                          \
+        }                                                                    \
+    } while (0)
+
 /* name denotes exactly want_type with want_urefs user references (-1: any). */
 #define CHECK_TYPE(name, want_type, want_urefs)                              \
     do {                                                                     \
@@ -204,11 +215,18 @@ void ut_thread(struct utest_ctx *t, void (*fn)(void *), void *arg, int priority)
 bool ut_wait_flag(volatile int *flag, uint64_t ms);
 
 /* Kernel-wide counts; settle: wait until tasks, threads, ports, port sets,
- * messages and vm objects equal base again and free pages are back within
- * slack_pages. */
+ * messages, vm objects and kernel heap allocations equal base again and
+ * free pages are back within slack_pages (the kernel heap keeps pages it
+ * grew by: warm up before taking base where that matters). */
 void ut_stats(struct utest_ctx *t, struct kernel_stats *ks);
 void ut_stats_settle(struct utest_ctx *t, const struct kernel_stats *base,
                      uint64_t slack_pages);
+/* The same with vm objects within slack_objects of base. */
+void ut_stats_settle_objs(struct utest_ctx *t, const struct kernel_stats *base,
+                          uint64_t slack_pages, uint32_t slack_objects);
+/* kernel_stats once they stopped changing (two samples 10 ms apart agree):
+ * a base to compare with after activity that the kernel reaps lazily. */
+void ut_stats_quiet(struct utest_ctx *t, struct kernel_stats *ks);
 /* Our own task_info entry. */
 void ut_self(struct utest_ctx *t, struct task_info *out);
 uint32_t ut_self_pid(void);
