@@ -146,10 +146,10 @@ static void cmd_stats(const char *ids)
     control_sendf("{\"reply\":\"stats\",\"free_pages\":%lu,\"heap_allocations\":%lu,"
                   "\"tasks\":%u,\"threads\":%u,\"ports\":%u,\"port_sets\":%u,"
                   "\"messages\":%u,\"vm_objects\":%u,\"context_switches\":%lu,"
-                  "\"syscalls\":%lu,\"user_faults\":%lu%s}", ks.free_pages,
+                  "\"syscalls\":%lu,\"user_faults\":%lu,\"heap_pages\":%lu%s}", ks.free_pages,
                   ks.heap_allocations, ks.tasks, ks.threads, ks.ports, ks.port_sets,
                   ks.messages, ks.vm_objects, ks.context_switches, ks.syscalls,
-                  ks.user_faults, ids);
+                  ks.user_faults, heap_pages, ids);
 }
 
 bool control_task_command(const char *cmd, const char *line, const char *ids)

@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 ROOT = os.environ.get("DEXTBED_ROOT") or os.path.abspath(
@@ -265,11 +266,22 @@ class Machine:
             s.settimeout(10 * self.scale)
             s.connect(os.path.join(self.dir, "console.sock"))
             self.con_sock = s
+            # Drain what the guest prints (it is in console.log already):
+            # an unread socket would stall the guest's UART.
+            threading.Thread(target=self._drain_console, args=(s,), daemon=True).start()
         for ch in text.encode():
             # One byte at a time: the guest's UART has a 16-byte FIFO and the
             # kernel polls it every few ms.
             self.con_sock.sendall(bytes([ch]))
             time.sleep(0.002)
+
+    @staticmethod
+    def _drain_console(sock):
+        try:
+            while sock.recv(4096):
+                pass
+        except OSError:
+            pass
 
     def run(self, path, args="", timeout=60, on_event=None):
         """Run a guest program to its end (control "run"); returns the reply

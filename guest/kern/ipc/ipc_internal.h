@@ -136,6 +136,9 @@ struct ipc_kmsg {
     uint32_t nrights;               /* rights that need a name on receipt */
     uint32_t nool;                  /* OOL descriptors with an object */
     uint32_t sender_pid;            /* 0 for the kernel */
+    /* From decode to commit only (nothing between them touches the
+     * sender's space): the entries the header names. */
+    struct ipc_entry *dest_entry, *reply_entry;
     uint64_t data[];                /* the message, header first */
 };
 
@@ -159,12 +162,13 @@ static inline bool ipc_name_valid(mach_port_name_t name)
 }
 
 /* space.c: names and entries. */
-struct ipc_entry *ipc_entry_lookup(struct ipc_space *space, mach_port_name_t name);
+struct ipc_entry *ipc_entry_convert_dead(struct ipc_space *space, struct ipc_entry *entry);
 struct ipc_entry *ipc_entry_lookup_raw(struct ipc_space *space, mach_port_name_t name);
 mach_port_name_t ipc_entry_name(const struct ipc_space *space,
                                 const struct ipc_entry *entry);
 kern_return_t ipc_space_reserve(struct ipc_space *space, uint32_t n);
 struct ipc_entry *ipc_entry_alloc(struct ipc_space *space);
+mach_port_name_t ipc_space_next_name(const struct ipc_space *space);
 void ipc_entry_free(struct ipc_space *space, struct ipc_entry *entry);
 struct ipc_entry *ipc_space_find_port(struct ipc_space *space,
                                       const struct ipc_port *port);
@@ -173,8 +177,7 @@ void ipc_hash_remove(struct ipc_space *space, struct ipc_entry *entry);
 
 /* port.c: ports, queues, death. */
 struct ipc_port *ipc_port_alloc(void);
-void ipc_port_reference(struct ipc_port *port);
-void ipc_port_release(struct ipc_port *port);
+void ipc_port_free(struct ipc_port *port);
 void ipc_port_destroy(struct ipc_port *port);
 void ipc_port_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg);
 struct ipc_kmsg *ipc_port_dequeue(struct ipc_port *port);
@@ -182,6 +185,57 @@ void ipc_port_srights_dec(struct ipc_port *port);
 void ipc_port_release_send(struct ipc_port *port);
 void ipc_port_release_sonce_silent(struct ipc_port *port);
 struct ipc_port *ipc_port_make_send_once(struct ipc_port *port);
+
+/* The entry name denotes in space, or NULL.  A send or send-once right to
+ * a port that has died becomes a dead name here.  The pointer is good until
+ * the next ipc_space_reserve / ipc_entry_alloc on space.  Inline: the RPC
+ * path looks up a few names per message. */
+static inline struct ipc_entry *ipc_entry_lookup(struct ipc_space *space,
+                                                 mach_port_name_t name)
+{
+    uint32_t index = name >> 8;
+    struct ipc_entry *entry;
+
+    /* index 0 wraps around and fails too. */
+    if (index - 1 >= space->size - 1)
+        return NULL;
+    entry = &space->table[index];
+    if (entry->type == 0 || entry->gen != (name & 0xff))
+        return NULL;
+    if ((entry->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE)) &&
+        !((struct ipc_port *)entry->object)->active)
+        return ipc_entry_convert_dead(space, entry);
+    return entry;
+}
+
+/* Wake the first thread on wq, if any (no call into the scheduler when
+ * nobody waits: the common case on the RPC path). */
+static inline void ipc_wakeup_one(struct waitq *wq)
+{
+    if (wq->head)
+        waitq_wakeup_one(wq);
+}
+
+/* Whether space can take n more names without growing (else see
+ * ipc_space_reserve). */
+static inline bool ipc_space_has_room(const struct ipc_space *space, uint32_t n)
+{
+    return space->size - 1 - space->used >= n;
+}
+
+/* Take one more reference to port. */
+static inline void ipc_port_reference(struct ipc_port *port)
+{
+    port->refs++;
+}
+
+/* Drop a reference to port; the last one frees it (it must be dead: a live
+ * port's receive right holds a reference). */
+static inline void ipc_port_release(struct ipc_port *port)
+{
+    if (--port->refs == 0)
+        ipc_port_free(port);
+}
 
 /* pset.c: port sets. */
 struct ipc_pset *ipc_pset_alloc(void);

@@ -214,52 +214,34 @@ static bool named_elsewhere(struct ipc_kmsg *kmsg, uint32_t pos, mach_port_name_
     return false;
 }
 
-/* Whether the right at pos (a valid name) is in space for its disposition,
- * counting earlier uses in the message; *port is its port, NULL for a dead
- * name (acceptable to COPY_SEND / MOVE_SEND / MOVE_SEND_ONCE). */
-static mach_msg_return_t check_right(struct ipc_space *space, struct ipc_kmsg *kmsg,
-                                     uint32_t pos, mach_msg_return_t err,
-                                     struct ipc_port **port)
+/* User references disposition disp moves out of the sender's entry. */
+static uint32_t disp_moves(uint32_t disp)
 {
-    mach_port_name_t name;
-    uint32_t disp;
-    struct ipc_entry *entry;
-    uint32_t type;
+    return disp == MACH_MSG_TYPE_MOVE_SEND || disp == MACH_MSG_TYPE_MOVE_SEND_ONCE;
+}
 
-    position(kmsg, pos, &name, &disp);
-    entry = ipc_entry_lookup(space, name);
-    if (!entry)
-        return err;
-    type = entry->type;
+/* Whether entry holds what disp needs, moves being the urefs this and the
+ * name's earlier uses in the message take.  A dead name will do for
+ * COPY_SEND / MOVE_SEND / MOVE_SEND_ONCE (it travels as MACH_PORT_DEAD). */
+static bool entry_allows(const struct ipc_entry *entry, uint32_t disp, uint32_t moves)
+{
+    uint32_t type = entry->type;
+
     switch (disp) {
     case MACH_MSG_TYPE_MOVE_RECEIVE:
-        if (!(type & MACH_PORT_TYPE_RECEIVE) || named_elsewhere(kmsg, pos, name))
-            return err;
-        break;
     case MACH_MSG_TYPE_MAKE_SEND:
     case MACH_MSG_TYPE_MAKE_SEND_ONCE:
-        if (!(type & MACH_PORT_TYPE_RECEIVE))
-            return err;
-        break;
+        return type & MACH_PORT_TYPE_RECEIVE;
     case MACH_MSG_TYPE_COPY_SEND:
-        if (!(type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME)))
-            return err;
-        break;
+        return type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME);
     case MACH_MSG_TYPE_MOVE_SEND:
-        if (!(type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME)) ||
-            moves_upto(kmsg, pos, name) > entry->urefs)
-            return err;
-        break;
+        return (type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME)) &&
+               moves <= entry->urefs;
     case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-        if (!(type & (MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_DEAD_NAME)) ||
-            moves_upto(kmsg, pos, name) > entry->urefs)
-            return err;
-        break;
-    default:
-        return err;
+        return (type & (MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_DEAD_NAME)) &&
+               moves <= entry->urefs;
     }
-    *port = (type & MACH_PORT_TYPE_DEAD_NAME) ? NULL : entry->object;
-    return MACH_MSG_SUCCESS;
+    return false;
 }
 
 /* Whether moving moved's receive right into a message queued on dest would
@@ -335,37 +317,59 @@ static mach_msg_return_t decode_body(struct ipc_kmsg *kmsg)
     return MACH_MSG_SUCCESS;
 }
 
-/* Check every right the message names; sets dest and dest_type. */
-static mach_msg_return_t decode_rights(struct ipc_space *space, struct ipc_kmsg *kmsg)
+/* Check the destination and reply rights; sets dest, dest_type and the
+ * entries commit will use. */
+static mach_msg_return_t decode_header_rights(struct ipc_space *space,
+                                              struct ipc_kmsg *kmsg)
 {
     mach_msg_header_t *h = ikm_header(kmsg);
+    mach_port_name_t dname = h->msgh_remote_port, rname = h->msgh_local_port;
+    uint32_t ddisp = MACH_MSGH_BITS_REMOTE(h->msgh_bits);
+    uint32_t rdisp = MACH_MSGH_BITS_LOCAL(h->msgh_bits);
+    struct ipc_entry *de, *re;
     struct ipc_port *port;
-    mach_msg_return_t mr;
 
-    if (!ipc_name_valid(h->msgh_remote_port))
+    if (!ipc_name_valid(dname))
         return MACH_SEND_INVALID_DEST;
-    mr = check_right(space, kmsg, 0, MACH_SEND_INVALID_DEST, &port);
-    if (mr != MACH_MSG_SUCCESS)
-        return mr;
-    if (!port || port->kotype != IKOT_NONE)
+    de = ipc_entry_lookup(space, dname);
+    if (!de || (de->type & MACH_PORT_TYPE_DEAD_NAME) ||
+        !entry_allows(de, ddisp, disp_moves(ddisp)))
+        return MACH_SEND_INVALID_DEST;
+    port = de->object;
+    if (port->kotype != IKOT_NONE)
         return MACH_SEND_INVALID_DEST;
     kmsg->dest = port;
-    kmsg->dest_type = disp_result(MACH_MSGH_BITS_REMOTE(h->msgh_bits));
-
-    if (ipc_name_valid(h->msgh_local_port)) {
-        mr = check_right(space, kmsg, 1, MACH_SEND_INVALID_REPLY, &port);
-        if (mr != MACH_MSG_SUCCESS)
-            return mr;
+    kmsg->dest_type = disp_result(ddisp);
+    kmsg->dest_entry = de;
+    kmsg->reply_entry = NULL;
+    if (ipc_name_valid(rname)) {
+        re = ipc_entry_lookup(space, rname);
+        if (!re || !entry_allows(re, rdisp, disp_moves(rdisp) +
+                                 (rname == dname ? disp_moves(ddisp) : 0)))
+            return MACH_SEND_INVALID_REPLY;
+        kmsg->reply_entry = re;
     }
+    return MACH_MSG_SUCCESS;
+}
+
+/* Check the port descriptors' rights, counting every use of a name in the
+ * message (header included); a moved receive right must be named nowhere
+ * else and must not end up inside its own queue. */
+static mach_msg_return_t decode_desc_rights(struct ipc_space *space, struct ipc_kmsg *kmsg)
+{
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
         mach_msg_descriptor_t *d = ikm_descs(kmsg) + i;
+        struct ipc_entry *entry;
+        bool recv = d->disposition == MACH_MSG_TYPE_MOVE_RECEIVE;
+
         if (d->type != MACH_MSG_PORT_DESCRIPTOR || !ipc_name_valid(d->name))
             continue;
-        mr = check_right(space, kmsg, 2 + i, MACH_SEND_INVALID_RIGHT, &port);
-        if (mr != MACH_MSG_SUCCESS)
-            return mr;
-        if (d->disposition == MACH_MSG_TYPE_MOVE_RECEIVE &&
-            transit_loop(port, kmsg->dest))
+        entry = ipc_entry_lookup(space, d->name);
+        if (!entry || !entry_allows(entry, d->disposition,
+                                    moves_upto(kmsg, 2 + i, d->name)))
+            return MACH_SEND_INVALID_RIGHT;
+        if (recv && (named_elsewhere(kmsg, 2 + i, d->name) ||
+                     transit_loop(entry->object, kmsg->dest)))
             return MACH_SEND_INVALID_RIGHT;
     }
     return MACH_MSG_SUCCESS;
@@ -411,7 +415,9 @@ mach_msg_return_t ipc_kmsg_copyin(struct ipc_space *space, struct vm_map *map,
     }
     mr = decode_body(kmsg);
     if (mr == MACH_MSG_SUCCESS)
-        mr = decode_rights(space, kmsg);
+        mr = decode_header_rights(space, kmsg);
+    if (mr == MACH_MSG_SUCCESS && kmsg->ndesc)
+        mr = decode_desc_rights(space, kmsg);
     if (mr == MACH_MSG_SUCCESS && kmsg->nool)
         mr = ipc_ool_check(map, kmsg);
     if (mr != MACH_MSG_SUCCESS)
@@ -426,14 +432,13 @@ fail:
 
 /* ---- commit ------------------------------------------------------------ */
 
-/* A right made or copied from name (the sender keeps what it had). */
-static struct ipc_port *commit_copy(struct ipc_space *space, mach_port_name_t name,
-                                    uint32_t disp)
+/* A right made or copied from entry (the sender keeps what it had); NULL
+ * for a dead name. */
+static struct ipc_port *commit_copy(struct ipc_entry *entry, uint32_t disp)
 {
-    struct ipc_entry *entry = ipc_entry_lookup(space, name);
     struct ipc_port *port;
 
-    KASSERT(entry);
+    KASSERT(entry->type != 0);
     if (entry->type & MACH_PORT_TYPE_DEAD_NAME)
         return NULL;
     port = entry->object;
@@ -448,14 +453,13 @@ static struct ipc_port *commit_copy(struct ipc_space *space, mach_port_name_t na
     return port;
 }
 
-/* A right moved out of name into kmsg. */
+/* A right moved out of entry into kmsg; NULL for a dead name. */
 static struct ipc_port *commit_move(struct ipc_space *space, struct ipc_kmsg *kmsg,
-                                    mach_port_name_t name, uint32_t disp)
+                                    struct ipc_entry *entry, uint32_t disp)
 {
-    struct ipc_entry *entry = ipc_entry_lookup(space, name);
     struct ipc_port *port;
 
-    KASSERT(entry);
+    KASSERT(entry->type != 0);
     if (entry->type & MACH_PORT_TYPE_DEAD_NAME) {
         ipc_right_drop_dead(space, entry, 1);
         return NULL;
@@ -490,52 +494,68 @@ static struct ipc_port *commit_move(struct ipc_space *space, struct ipc_kmsg *km
     }
 }
 
-/* Record the right at pos in kmsg's kernel form (dispositions are turned
- * into what the receiver gets only once both commit passes are done). */
-static void record(struct ipc_kmsg *kmsg, uint32_t pos, struct ipc_port *port,
-                   uint32_t disp)
+/* Commit the port descriptors that move rights (moves) or the others
+ * (!moves); afterwards each holds its port, or 0 and MACH_PORT_DEAD. */
+static void commit_descs(struct ipc_space *space, struct ipc_kmsg *kmsg, bool moves)
 {
-    if (pos == 0) {
-        KASSERT(port == kmsg->dest);
-    } else if (pos == 1) {
-        kmsg->reply = port;
-        kmsg->reply_type = disp_result(disp);
-        kmsg->nrights += port != NULL;
-    } else {
-        mach_msg_descriptor_t *d = ikm_descs(kmsg) + (pos - 2);
+    for (uint32_t i = 0; i < kmsg->ndesc; i++) {
+        mach_msg_descriptor_t *d = ikm_descs(kmsg) + i;
+        struct ipc_port *port;
+
+        if (d->type != MACH_MSG_PORT_DESCRIPTOR || !ipc_name_valid(d->name) ||
+            disp_is_move(d->disposition) != moves)
+            continue;
+        struct ipc_entry *entry = ipc_entry_lookup(space, d->name);
+        KASSERT(entry);
+        port = moves ? commit_move(space, kmsg, entry, d->disposition)
+                     : commit_copy(entry, d->disposition);
         d->address = (uint64_t)(uintptr_t)port;
-        if (!port)
+        if (port)
+            kmsg->nrights++;
+        else
             d->name = MACH_PORT_DEAD;
-        kmsg->nrights += port != NULL;
     }
 }
 
 /* Take the rights a decoded message names from space; it now owns them.
  * Copies and makes go first so that a COPY_SEND and the MOVE_SEND of the
- * last uref of one name both succeed, whatever their order. */
+ * last uref of one name both succeed, whatever their order in the message;
+ * moves go header first, in message order. */
 void ipc_kmsg_commit(struct ipc_space *space, struct ipc_kmsg *kmsg, uint32_t pid)
 {
     mach_msg_header_t *h = ikm_header(kmsg);
-    uint32_t npos = 2 + kmsg->ndesc;
-    mach_port_name_t name;
-    uint32_t disp;
+    uint32_t ddisp = MACH_MSGH_BITS_REMOTE(h->msgh_bits);
+    uint32_t rdisp = MACH_MSGH_BITS_LOCAL(h->msgh_bits);
+    struct ipc_entry *re = kmsg->reply_entry;
+    struct ipc_port *port;
 
-    for (uint32_t pos = 0; pos < npos; pos++) {
-        if (position(kmsg, pos, &name, &disp) && !disp_is_move(disp))
-            record(kmsg, pos, commit_copy(space, name, disp), disp);
+    if (!disp_is_move(ddisp)) {
+        port = commit_copy(kmsg->dest_entry, ddisp);
+        KASSERT(port == kmsg->dest);
     }
-    for (uint32_t pos = 0; pos < npos; pos++) {
-        if (position(kmsg, pos, &name, &disp) && disp_is_move(disp))
-            record(kmsg, pos, commit_move(space, kmsg, name, disp), disp);
+    if (re && !disp_is_move(rdisp))
+        kmsg->reply = commit_copy(re, rdisp);
+    if (kmsg->ndesc)
+        commit_descs(space, kmsg, false);
+    if (disp_is_move(ddisp)) {
+        port = commit_move(space, kmsg, kmsg->dest_entry, ddisp);
+        KASSERT(port == kmsg->dest);
     }
-    /* MACH_PORT_DEAD arrives as MACH_PORT_DEAD, MACH_PORT_NULL as nothing
-     * (a NULL reply: no reply at all). */
-    if (h->msgh_local_port == MACH_PORT_DEAD)
-        kmsg->reply_type = disp_result(MACH_MSGH_BITS_LOCAL(h->msgh_bits));
-    for (uint32_t i = 0; i < kmsg->ndesc; i++) {
-        mach_msg_descriptor_t *d = ikm_descs(kmsg) + i;
-        if (d->type == MACH_MSG_PORT_DESCRIPTOR)
-            d->disposition = disp_result(d->disposition);
+    if (re && disp_is_move(rdisp))
+        kmsg->reply = commit_move(space, kmsg, re, rdisp);
+    if (kmsg->ndesc) {
+        commit_descs(space, kmsg, true);
+        for (uint32_t i = 0; i < kmsg->ndesc; i++) {
+            mach_msg_descriptor_t *d = ikm_descs(kmsg) + i;
+            if (d->type == MACH_MSG_PORT_DESCRIPTOR)
+                d->disposition = disp_result(d->disposition);
+        }
     }
+    /* A dead reply (MACH_PORT_DEAD, or a dead name) arrives as
+     * MACH_PORT_DEAD; a NULL one is no reply at all. */
+    if (re || h->msgh_local_port == MACH_PORT_DEAD)
+        kmsg->reply_type = disp_result(rdisp);
+    kmsg->nrights += kmsg->reply != NULL;
+    kmsg->dest_entry = kmsg->reply_entry = NULL;
     kmsg->sender_pid = pid;
 }

@@ -83,30 +83,43 @@ static bool user_writable(struct vm_map *map, uint64_t uaddr, uint64_t len)
     return true;
 }
 
-/* Give space the rights kmsg carries and rewrite its header and descriptors
- * into the receiver's form.  port is where it was queued (our receive
- * right).  Names were reserved: this cannot fail. */
-static void copyout_rights(struct ipc_space *space, struct ipc_port *port,
-                           struct ipc_kmsg *kmsg)
+/* Write the receiver's header into kmsg (queued on port, our receive
+ * right): reply name remote, the port's name, the sender.  The kernel reads
+ * nothing from a committed message's header but its size and COMPLEX bit,
+ * so this may run while the message is still queued. */
+static void write_header(struct ipc_port *port, struct ipc_kmsg *kmsg,
+                         mach_port_name_t remote)
 {
     mach_msg_header_t *h = ikm_header(kmsg);
-    mach_port_name_t remote = MACH_PORT_NULL;
 
-    KASSERT(port->receiver == space && kmsg->dest == port);
-    /* The destination right is used up by the delivery. */
-    if (kmsg->dest_type == MACH_MSG_TYPE_PORT_SEND)
-        ipc_port_release_send(port);
-    else
-        ipc_port_release_sonce_silent(port);
-    if (kmsg->reply)
-        remote = ipc_right_copyout(space, kmsg->reply, kmsg->reply_type);
-    else if (kmsg->reply_type)
-        remote = MACH_PORT_DEAD;
     h->msgh_bits = MACH_MSGH_BITS(kmsg->reply_type, kmsg->dest_type) |
                    (h->msgh_bits & MACH_MSGH_BITS_COMPLEX);
     h->msgh_remote_port = remote;
     h->msgh_local_port = port->receiver_name;
     h->msgh_sender = kmsg->sender_pid;
+}
+
+/* The destination right is used up by the delivery. */
+static void release_dest(struct ipc_port *port, struct ipc_kmsg *kmsg)
+{
+    if (kmsg->dest_type == MACH_MSG_TYPE_PORT_SEND)
+        ipc_port_release_send(port);
+    else
+        ipc_port_release_sonce_silent(port);
+}
+
+/* Deliver dequeued kmsg's rights into space and put its header and
+ * descriptors in the receiver's form.  Names were reserved: this cannot
+ * fail. */
+static void copyout_rights(struct ipc_space *space, struct ipc_port *port,
+                           struct ipc_kmsg *kmsg)
+{
+    mach_port_name_t remote = kmsg->reply_type ? MACH_PORT_DEAD : MACH_PORT_NULL;
+
+    if (kmsg->reply)
+        remote = ipc_right_copyout(space, kmsg->reply, kmsg->reply_type);
+    write_header(port, kmsg, remote);
+    release_dest(port, kmsg);
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
         mach_msg_descriptor_t *d = ikm_descs(kmsg) + i;
         if (d->type != MACH_MSG_PORT_DESCRIPTOR)
@@ -118,10 +131,52 @@ static void copyout_rights(struct ipc_space *space, struct ipc_port *port,
     }
 }
 
+/* The name kmsg's reply right will get in space (which has room for it):
+ * ipc_right_copyout's choice, worked out without changing anything. */
+static mach_port_name_t predict_reply_name(struct ipc_space *space, struct ipc_kmsg *kmsg)
+{
+    struct ipc_port *reply = kmsg->reply;
+    struct ipc_entry *entry;
+
+    if (!reply)
+        return kmsg->reply_type ? MACH_PORT_DEAD : MACH_PORT_NULL;
+    if (!reply->active)
+        return MACH_PORT_DEAD;
+    if (kmsg->reply_type == MACH_MSG_TYPE_PORT_SEND &&
+        (entry = ipc_space_find_port(space, reply)) != NULL)
+        return ipc_entry_name(space, entry);
+    return ipc_space_next_name(space);
+}
+
+/* Deliver a message without descriptors (the RPC path): the copyout, with
+ * the reply's name worked out in advance, runs before the dequeue and is
+ * itself the check that the buffer is writable (a buffer only partly
+ * writable may be partly written).  Returns MACH_RCV_INVALID_DATA with the
+ * message still queued and nothing changed. */
+static mach_msg_return_t deliver_simple(struct task *task, struct ipc_port *port,
+                                        struct ipc_kmsg *kmsg, uint64_t umsg)
+{
+    mach_port_name_t remote = predict_reply_name(task->space, kmsg);
+
+    write_header(port, kmsg, remote);
+    if (copyout(task->map, kmsg->data, umsg, kmsg->size) != KERN_SUCCESS)
+        return MACH_RCV_INVALID_DATA;
+    ipc_port_dequeue(port);
+    if (kmsg->reply) {
+        mach_port_name_t name = ipc_right_copyout(task->space, kmsg->reply,
+                                                  kmsg->reply_type);
+        KASSERT(name == remote);
+    }
+    release_dest(port, kmsg);
+    ipc_kmsg_free(kmsg);
+    return MACH_MSG_SUCCESS;
+}
+
 /* Deliver the first message queued on port (ours, or a member of the set
  * we receive on) into the buffer at umsg.  Every check runs while the
- * message is still queued; a failed one leaves it there and passes the
- * wakeup on to another receiver on wq. */
+ * message is still queued, in this order: size, buffer writable, room for
+ * names, OOL mappings; a failed one leaves it there and passes the wakeup
+ * on to another receiver on wq. */
 static mach_msg_return_t deliver(struct task *task, struct ipc_port *port, uint64_t umsg,
                                  uint32_t rcv_size, struct waitq *wq)
 {
@@ -135,11 +190,18 @@ static mach_msg_return_t deliver(struct task *task, struct ipc_port *port, uint6
                                                    : MACH_RCV_INVALID_DATA;
         goto keep;
     }
+    if (kmsg->ndesc == 0 && ipc_space_has_room(task->space, kmsg->nrights)) {
+        mr = deliver_simple(task, port, kmsg, umsg);
+        if (mr != MACH_MSG_SUCCESS)
+            goto keep;
+        return mr;
+    }
     if (!user_writable(task->map, umsg, kmsg->size)) {
         mr = MACH_RCV_INVALID_DATA;
         goto keep;
     }
-    if (kmsg->nrights && ipc_space_reserve(task->space, kmsg->nrights) != KERN_SUCCESS) {
+    if (!ipc_space_has_room(task->space, kmsg->nrights) &&
+        ipc_space_reserve(task->space, kmsg->nrights) != KERN_SUCCESS) {
         mr = MACH_RCV_HEADER_ERROR;
         goto keep;
     }
@@ -159,7 +221,7 @@ static mach_msg_return_t deliver(struct task *task, struct ipc_port *port, uint6
     return mr;
 
 keep:
-    waitq_wakeup_one(wq);
+    ipc_wakeup_one(wq);
     return mr;
 }
 

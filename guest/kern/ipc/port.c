@@ -28,21 +28,10 @@ struct ipc_port *ipc_port_alloc(void)
     return port;
 }
 
-/* Take one more reference. */
-void ipc_port_reference(struct ipc_port *port)
+/* Free port: its last reference is gone (ipc_port_release). */
+void ipc_port_free(struct ipc_port *port)
 {
-    KASSERT(port->refs > 0);
-    port->refs++;
-}
-
-/* Drop a reference; the last one frees the port, which must be dead (a live
- * port's receive right holds a reference). */
-void ipc_port_release(struct ipc_port *port)
-{
-    KASSERT(port->refs > 0);
-    if (--port->refs > 0)
-        return;
-    KASSERT(!port->active);
+    KASSERT(port->refs == 0 && !port->active);
     KASSERT(!port->msg_head && port->msgcount == 0);
     KASSERT(!port->rcv_waitq.head && !port->snd_waitq.head);
     KASSERT(!port->pset && !port->nsrequest && !port->dnrequests);
@@ -63,9 +52,9 @@ void ipc_port_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
     if (port->pset) {
         if (!port->ready)
             ipc_pset_ready_add(port->pset, port);
-        waitq_wakeup_one(&port->pset->rcv_waitq);
+        ipc_wakeup_one(&port->pset->rcv_waitq);
     } else {
-        waitq_wakeup_one(&port->rcv_waitq);
+        ipc_wakeup_one(&port->rcv_waitq);
     }
 }
 
@@ -86,7 +75,7 @@ struct ipc_kmsg *ipc_port_dequeue(struct ipc_port *port)
         if (port->msg_head)
             ipc_pset_ready_add(port->pset, port);
     }
-    waitq_wakeup_one(&port->snd_waitq);
+    ipc_wakeup_one(&port->snd_waitq);
     return kmsg;
 }
 
@@ -199,7 +188,7 @@ void ipc_port_kobject_destroy(struct ipc_port *port)
 void *ipc_space_lookup_kobject(struct ipc_space *space, mach_port_name_t name,
                                enum ipc_kobject_type type, kern_return_t *kr)
 {
-    struct ipc_entry *entry = ipc_entry_lookup(space, name);
+    struct ipc_entry *entry = space ? ipc_entry_lookup(space, name) : NULL;
     struct ipc_port *port;
     kern_return_t result;
     void *object = NULL;

@@ -124,19 +124,13 @@ struct ipc_entry *ipc_entry_lookup_raw(struct ipc_space *space, mach_port_name_t
     return entry;
 }
 
-/* The entry name denotes, or NULL.  A send or send-once right to a port that
- * has died becomes a dead name here (send-once: one uref).  The pointer is
- * good until the next ipc_space_reserve / ipc_entry_alloc on space. */
-struct ipc_entry *ipc_entry_lookup(struct ipc_space *space, mach_port_name_t name)
+/* entry, a send or send-once right to a port that has died, becomes a
+ * dead name (send-once: one uref) and lets the port go (ipc_entry_lookup). */
+struct ipc_entry *ipc_entry_convert_dead(struct ipc_space *space, struct ipc_entry *entry)
 {
-    struct ipc_entry *entry = ipc_entry_lookup_raw(space, name);
-    struct ipc_port *port;
+    struct ipc_port *port = entry->object;
 
-    if (!entry || !(entry->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE)))
-        return entry;
-    port = entry->object;
-    if (port->active)
-        return entry;
+    KASSERT(!port->active);
     /* A receive right never names a dead port: its holder kills it. */
     KASSERT(!(entry->type & MACH_PORT_TYPE_RECEIVE));
     KASSERT(!entry->dnreq);     /* fired when the port died */
@@ -213,19 +207,35 @@ kern_return_t ipc_space_reserve(struct ipc_space *space, uint32_t n)
     return space_grow(space, newsize);
 }
 
+/* The generation an entry gets when it is next handed out. */
+static uint8_t next_gen(const struct ipc_entry *entry)
+{
+    return entry->gen == 255 ? 1 : entry->gen + 1;
+}
+
+/* The name the next ipc_entry_alloc on space will return (space has a free
+ * entry). */
+mach_port_name_t ipc_space_next_name(const struct ipc_space *space)
+{
+    KASSERT(space->free_head != 0);
+    return (space->free_head << 8) | next_gen(&space->table[space->free_head]);
+}
+
 /* A free entry with a fresh generation; the caller reserved it (or this
  * returns NULL).  The caller sets type, object and urefs. */
 struct ipc_entry *ipc_entry_alloc(struct ipc_space *space)
 {
     struct ipc_entry *entry;
 
-    if (ipc_space_reserve(space, 1) != KERN_SUCCESS)
+    /* A free slot means used < IPC_SPACE_NAMES_MAX. */
+    if (!space->active ||
+        (space->free_head == 0 && ipc_space_reserve(space, 1) != KERN_SUCCESS))
         return NULL;
     entry = &space->table[space->free_head];
     KASSERT(space->free_head != 0 && entry->type == 0);
     space->free_head = entry->next_free;
     entry->next_free = 0;
-    entry->gen = entry->gen == 255 ? 1 : entry->gen + 1;
+    entry->gen = next_gen(entry);
     entry->object = NULL;
     entry->urefs = 0;
     entry->dnreq = NULL;
