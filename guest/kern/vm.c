@@ -178,6 +178,7 @@ struct vm_map *vm_map_create(void)
     memset(map->pml4, 0, PAGE_SIZE / 2);
     memcpy(map->pml4 + 256, kernel_pml4 + 256, PAGE_SIZE / 2);
     map->regions = NULL;
+    map->hint = NULL;
     map->resident = 1;
     map->nregions = 0;
     return map;
@@ -203,6 +204,8 @@ static void region_unmap(struct vm_map *map, struct vm_region *r)
             map->resident--;
         }
     }
+    if (map->hint == r)
+        map->hint = NULL;
     vm_object_release(r->object);
     kfree(r);
     map->nregions--;
@@ -241,9 +244,15 @@ void vm_map_destroy(struct vm_map *map)
 
 struct vm_region *vm_map_lookup(struct vm_map *map, uint64_t addr)
 {
+    struct vm_region *h = map->hint;
+
+    if (h && addr >= h->start && addr < h->end)
+        return h;
     for (struct vm_region *r = map->regions; r && r->start <= addr; r = r->next) {
-        if (addr < r->end)
+        if (addr < r->end) {
+            map->hint = r;
             return r;
+        }
     }
     return NULL;
 }
@@ -339,7 +348,7 @@ kern_return_t vm_map_remove(struct vm_map *map, uint64_t addr, uint64_t size)
 
 /* Make the page at addr present for access; its physical address in *phys. */
 static kern_return_t fault_page(struct vm_map *map, uint64_t addr, uint32_t access,
-                                uint64_t *phys)
+                                bool copy_only, uint64_t *phys)
 {
     if (!vm_user_range_ok(addr, 1))
         return KERN_INVALID_ADDRESS;
@@ -349,6 +358,13 @@ static kern_return_t fault_page(struct vm_map *map, uint64_t addr, uint32_t acce
     if ((access & r->prot) != access)
         return KERN_PROTECTION_FAILURE;
     uint64_t va = addr & ~(PAGE_SIZE - 1);
+    uint64_t idx = r->offset + ((va - r->start) >> PAGE_SHIFT);
+    /* Kernel copies need the page, not the mapping: a present object page
+     * is enough (the CPU's own fault maps it when the task touches it). */
+    if (copy_only && r->object->kind == VM_OBJECT_ANON && r->object->pages[idx]) {
+        *phys = r->object->pages[idx];
+        return KERN_SUCCESS;
+    }
     uint64_t *pte = pte_walk(map, va, true);
     if (!pte)
         return KERN_RESOURCE_SHORTAGE;
@@ -358,7 +374,7 @@ static kern_return_t fault_page(struct vm_map *map, uint64_t addr, uint32_t acce
     }
     if (map->resident >= MAP_RESIDENT_MAX)
         return KERN_RESOURCE_SHORTAGE;
-    uint64_t p = object_page(r->object, r->offset + ((va - r->start) >> PAGE_SHIFT));
+    uint64_t p = object_page(r->object, idx);
     if (!p)
         return KERN_RESOURCE_SHORTAGE;
     *pte = p | pte_flags(r);
@@ -371,7 +387,7 @@ kern_return_t vm_fault(struct vm_map *map, uint64_t addr, uint32_t access)
 {
     uint64_t phys;
 
-    return fault_page(map, addr, access, &phys);
+    return fault_page(map, addr, access, false, &phys);
 }
 
 /* Copy len bytes between kernel memory and user memory, page by page. */
@@ -387,7 +403,8 @@ static kern_return_t copy_user(struct vm_map *map, uint64_t uaddr, void *kbuf,
     while (len) {
         uint64_t phys;
         kern_return_t kr = fault_page(map, uaddr,
-                                      to_user ? VM_PROT_WRITE : VM_PROT_READ, &phys);
+                                      to_user ? VM_PROT_WRITE : VM_PROT_READ, true,
+                                      &phys);
         if (kr != KERN_SUCCESS)
             return kr == KERN_PROTECTION_FAILURE ? KERN_INVALID_ADDRESS : kr;
         size_t off = uaddr & (PAGE_SIZE - 1);

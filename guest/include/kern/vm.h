@@ -48,6 +48,7 @@ struct vm_map {
     uint64_t pml4_phys;
     uint64_t *pml4;
     struct vm_region *regions;
+    struct vm_region *hint;     /* the last mapping looked up, or NULL */
     uint64_t resident;          /* user pages + page-table pages */
     uint32_t nregions;
 };

@@ -397,16 +397,18 @@ mach_msg_return_t ipc_kmsg_copyin(struct ipc_space *space, struct vm_map *map,
         return MACH_SEND_TOO_LARGE;
     if (h.msgh_size < sizeof(h) || h.msgh_size % 4 != 0 || h.msgh_size > send_size)
         return MACH_SEND_INVALID_HEADER;
-    /* The reply may also be absent: a NULL name with disposition 0. */
-    local = MACH_MSGH_BITS_LOCAL(h.msgh_bits);
-    if (!disp_is_send(MACH_MSGH_BITS_REMOTE(h.msgh_bits)) ||
-        !(disp_is_send(local) || (local == 0 && h.msgh_local_port == MACH_PORT_NULL)))
+    if (!disp_is_send(MACH_MSGH_BITS_REMOTE(h.msgh_bits)))
         return MACH_SEND_INVALID_TYPE;
+    /* A bad reply disposition is a bad reply (message.h); the reply may
+     * also be absent: a NULL name with disposition 0. */
+    local = MACH_MSGH_BITS_LOCAL(h.msgh_bits);
+    if (!disp_is_send(local) && !(local == 0 && h.msgh_local_port == MACH_PORT_NULL))
+        return MACH_SEND_INVALID_REPLY;
 
     kmsg = ipc_kmsg_alloc(h.msgh_size);
     if (!kmsg)
         return MACH_SEND_NO_BUFFER;
-    memcpy(kmsg->data, &h, sizeof(h));
+    *ikm_header(kmsg) = h;      /* three moves; memcpy is a byte loop */
     if (h.msgh_size > sizeof(h) &&
         copyin(map, umsg + sizeof(h), (uint8_t *)kmsg->data + sizeof(h),
                h.msgh_size - sizeof(h)) != KERN_SUCCESS) {

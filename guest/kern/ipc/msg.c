@@ -5,10 +5,13 @@
  * have changed meanwhile); copy OOL memory; commit the rights; enqueue.
  * Receive: find the message, check that it can be delivered (buffer size,
  * buffer writable, room for names, OOL mappings) while it is still queued,
- * then dequeue and copy out, which cannot fail.
+ * then dequeue and copy out, which cannot fail.  A message without
+ * descriptors (the RPC case) skips the page-by-page probe: its copyout runs
+ * before the dequeue with the reply's name worked out in advance.
  *
  * Waits re-check everything when they wake; they end at the deadline, on
- * the condition, on the object's death or when the task is killed. */
+ * the condition, on the object's death or when the task is killed, so the
+ * wait loops are bounded by those events rather than by a count. */
 #include <stddef.h>
 
 #include "ipc_internal.h"
@@ -274,8 +277,14 @@ static mach_msg_return_t msg_receive(struct task *task, uint64_t umsg, uint32_t 
         if (port) {
             ipc_port_reference(port);
             wr = waitq_wait(&port->rcv_waitq, deadline);
-            mr = !port->active ? MACH_RCV_PORT_DIED
-                 : port->pset  ? MACH_RCV_PORT_CHANGED : MACH_MSG_SUCCESS;
+            if (!port->active)
+                mr = MACH_RCV_PORT_DIED;
+            else if (port->receiver != task->space)
+                mr = MACH_RCV_INVALID_NAME;     /* the receive right left */
+            else if (port->pset)
+                mr = MACH_RCV_PORT_CHANGED;
+            else
+                mr = MACH_MSG_SUCCESS;
             ipc_port_release(port);
         } else {
             ipc_pset_reference(pset);
