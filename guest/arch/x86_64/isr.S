@@ -1,6 +1,8 @@
 /* Interrupt entry stubs: push a uniform frame (struct trap_frame) and call
  * trap_dispatch.  Vectors without a CPU error code push a zero. */
 
+#include "arch/frame.h"
+
     .text
 .macro ISR_NOERR n
     .globl isr\n
@@ -52,21 +54,7 @@ ISR_NOERR 32
 ISR_NOERR 255
 
 isr_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     movq %rsp, %rdi
     /* Align the stack for the C call; the frame pointer chain continues
      * from the interrupted code's %rbp for backtraces. */
@@ -78,21 +66,7 @@ isr_common:
     /* Also the way into user mode for a new thread: %rsp at a trap frame. */
     .globl trap_return
 trap_return:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     addq $16, %rsp
     iretq
 

@@ -4,6 +4,8 @@
  * trap_frame (vector SYSCALL_VECTOR) so that everything that looks at user
  * state (faults, new threads, termination) sees one layout. */
 
+#include "arch/frame.h"
+
 #define SYSCALL_VECTOR 0x80
 
     .text
@@ -18,40 +20,12 @@ syscall_entry:
     pushq %rcx                      /* rip */
     pushq $0                        /* error */
     pushq $SYSCALL_VECTOR
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     movq %rsp, %rdi
     xorq %rbp, %rbp                 /* kernel backtraces stop here */
     cld
     call syscall_dispatch
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     addq $16, %rsp                  /* vector, error */
     /* sysret needs a canonical user %rip (else it faults in ring 0); the
      * frame's %rip came from %rcx at entry, but check anyway. */
