@@ -23,6 +23,9 @@
 #define EFER_SCE   1
 
 #define LOG_MAX    512
+#define MMIO_HOLE_START 0xc0000000ULL
+#define MMIO_HOLE_END   0x100000000ULL
+#define WATCHERS_MAX    64      /* per watched task */
 #define SLEEP_MAX_MS (24ULL * 3600 * 1000)
 
 extern char syscall_entry[];
@@ -198,10 +201,12 @@ static kern_return_t sys_vm_map_physical(struct task *task, uint64_t phys,
     if (!size || size > (1ULL << 30) || (phys & (PAGE_SIZE - 1)) ||
         cache > VM_CACHE_WB || phys >= (1ULL << 46) || size > (1ULL << 46) - phys)
         return KERN_INVALID_ARGUMENT;
-    /* Device memory only: never RAM the kernel hands out. */
+    /* Device memory only: never RAM the kernel hands out.  Everything from
+     * 1 MiB to the top of RAM is RAM except the 3-4 GiB MMIO hole (where the
+     * LAPIC, IOAPIC and PCI BARs live). */
+    uint64_t top = kernel_pmm.npages * PAGE_SIZE;
     for (uint64_t p = phys; p < phys + size; p += PAGE_SIZE) {
-        if (p < kernel_pmm.npages * PAGE_SIZE && p >= 0x100000 &&
-            p < 0xc0000000)
+        if (p >= 0x100000 && p < top && !(p >= MMIO_HOLE_START && p < MMIO_HOLE_END))
             return KERN_PROTECTION_FAILURE;
     }
     kern_return_t kr = copyout(task->map, &addr, addr_out, sizeof(addr));
@@ -263,6 +268,11 @@ static kern_return_t sys_task_watch(struct task *task, uint64_t tname, uint64_t 
         return kr;
     if (target->state != TASK_STATE_RUNNING)
         return KERN_TERMINATED;
+    unsigned n = 0;
+    for (struct task_watcher *x = target->watchers; x; x = x->next)
+        n++;
+    if (n >= WATCHERS_MAX)
+        return KERN_RESOURCE_SHORTAGE;
     struct task_watcher *w = kmalloc(sizeof(*w));
     if (!w)
         return KERN_RESOURCE_SHORTAGE;

@@ -21,6 +21,12 @@
 #define MAP_RESIDENT_MAX  32768                          /* 128 MiB per task */
 
 uint32_t vm_object_count;
+/* Pages of all live anonymous objects, present or not.  Each costs the
+ * kernel 8 bytes of page array, so the total is capped at 4x RAM: a task
+ * that asks for huge sparse objects over and over gets
+ * KERN_RESOURCE_SHORTAGE instead of exhausting the kernel heap. */
+static uint64_t anon_pages_total;
+#define ANON_PAGES_PER_RAM_PAGE 4
 
 static uint64_t active_pml4 = 0;
 
@@ -41,7 +47,8 @@ struct vm_object *vm_object_create_anon(uint64_t size)
 {
     uint64_t npages = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 
-    if (!npages || npages > OBJECT_PAGES_MAX)
+    if (!npages || npages > OBJECT_PAGES_MAX ||
+        npages > kernel_pmm.npages * ANON_PAGES_PER_RAM_PAGE - anon_pages_total)
         return NULL;
     struct vm_object *o = kmalloc(sizeof(*o));
     if (!o)
@@ -58,6 +65,7 @@ struct vm_object *vm_object_create_anon(uint64_t size)
     o->phys = 0;
     o->cache = VM_CACHE_WB;
     vm_object_count++;
+    anon_pages_total += npages;
     return o;
 }
 
@@ -94,6 +102,7 @@ void vm_object_release(struct vm_object *obj)
                 pmm_free(&kernel_pmm, obj->pages[i], 1);
         }
         kfree(obj->pages);
+        anon_pages_total -= obj->npages;
     }
     vm_object_count--;
     kfree(obj);

@@ -152,3 +152,27 @@ SELFTEST(user_copy, "vm.copyin_checks_every_pointer")
     ST_CHECK_EQ(vm_map_remove(map, addr, 3 * PAGE_SIZE), KERN_INVALID_ADDRESS);
     vm_map_destroy(map);
 }
+
+SELFTEST(anon_cap, "vm.sparse_objects_capped")
+{
+    struct vm_object *objs[64];
+    int n = 0;
+    size_t allocs = kernel_heap.allocations;
+
+    /* 256 MiB objects cost 512 KiB of page array each: the kernel stops
+     * handing them out at 4x RAM, long before its heap runs dry. */
+    while (n < 64 && (objs[n] = vm_object_create_anon(256ULL << 20)))
+        n++;
+    ST_CHECK(n >= 1);
+    ST_CHECK(n < 64);
+    void *probe = kmalloc(4096);
+    ST_CHECK(probe != NULL);
+    kfree(probe);
+    while (n)
+        vm_object_release(objs[--n]);
+    ST_CHECK_EQ(kernel_heap.allocations, allocs);
+    /* And the budget comes back. */
+    struct vm_object *o = vm_object_create_anon(256ULL << 20);
+    ST_CHECK(o != NULL);
+    vm_object_release(o);
+}

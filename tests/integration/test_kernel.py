@@ -2,6 +2,7 @@
 user faults that end only their task, a hostile task, run's time limit."""
 
 import re
+import time
 
 
 def settled(m):
@@ -73,7 +74,29 @@ def test_run_time_limit_and_errors(ctx):
         reply, _ = m.run("bin/spin", "busy", timeout=1)
         assert reply["reply"] == "run" and reply["timed_out"] is True, reply
         assert reply["reason"] == "killed", reply
+        # spawn / tasks / kill: the task shows up, then goes away.
+        pid = m.command("spawn", path="bin/spin", args="sleep")["pid"]
+        names = {t["pid"]: t["name"] for t in m.command("tasks")["tasks"]}
+        assert names.get(pid) == "spin", names
+        assert m.command("kill", pid=pid)["reply"] == "kill"
+        deadline = time.monotonic() + 10 * m.scale
+        while any(t["pid"] == pid for t in m.command("tasks")["tasks"]):
+            assert time.monotonic() < deadline, "killed task %d never went away" % pid
+            time.sleep(0.05)
+        assert m.command("kill", pid=pid)["reply"] == "error"
         assert m.command("ping")["reply"] == "pong"
+
+
+def test_bench_programs_report(ctx):
+    """The benchmark's guest side works (numbers are not asserted)."""
+    with ctx.machine() as m:
+        settled(m)
+        for kind in ("null", "ipc"):
+            reply, events = m.run("bin/bench", "%s 100" % kind, timeout=60)
+            assert reply["reason"] == "exit" and reply["status"] == 0, reply
+            ev = [e for e in events if e.get("event") == "bench"]
+            assert ev and ev[0]["calls"] == 100 and ev[0]["tsc_median"] > 0, events
+            assert ev[0]["tsc_min"] <= ev[0]["tsc_median"] <= ev[0]["tsc_p99"], ev
 
 
 def test_init_starts_a_shell(ctx):

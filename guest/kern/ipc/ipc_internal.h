@@ -208,6 +208,24 @@ static inline struct ipc_entry *ipc_entry_lookup(struct ipc_space *space,
     return entry;
 }
 
+/* The entry for name in space, which must hold `type` (a MACH_PORT_TYPE_*
+ * bit): KERN_INVALID_TASK for a dying space, KERN_INVALID_NAME,
+ * KERN_INVALID_RIGHT. */
+static inline kern_return_t ipc_entry_lookup_type(struct ipc_space *space,
+                                                  mach_port_name_t name,
+                                                  uint32_t type,
+                                                  struct ipc_entry **out)
+{
+    if (!space || !space->active)
+        return KERN_INVALID_TASK;
+    *out = ipc_entry_lookup(space, name);
+    if (!*out)
+        return KERN_INVALID_NAME;
+    if (!((*out)->type & type))
+        return KERN_INVALID_RIGHT;
+    return KERN_SUCCESS;
+}
+
 /* Wake the first thread on wq, if any (no call into the scheduler when
  * nobody waits: the common case on the RPC path). */
 static inline void ipc_wakeup_one(struct waitq *wq)

@@ -144,15 +144,12 @@ kern_return_t ipc_port_insert_right(struct ipc_space *space, mach_port_name_t na
     struct ipc_entry *entry;
     struct ipc_port *port;
 
-    if (!space || !space->active)
-        return KERN_INVALID_TASK;
-    if (disposition != MACH_MSG_TYPE_MAKE_SEND && disposition != MACH_MSG_TYPE_COPY_SEND)
+    if (space && space->active && disposition != MACH_MSG_TYPE_MAKE_SEND &&
+        disposition != MACH_MSG_TYPE_COPY_SEND)
         return KERN_INVALID_VALUE;
-    entry = ipc_entry_lookup(space, name);
-    if (!entry)
-        return KERN_INVALID_NAME;
-    if (!(entry->type & MACH_PORT_TYPE_RECEIVE))
-        return KERN_INVALID_RIGHT;
+    kern_return_t kr = ipc_entry_lookup_type(space, name, MACH_PORT_TYPE_RECEIVE, &entry);
+    if (kr != KERN_SUCCESS)
+        return kr;
     if (disposition == MACH_MSG_TYPE_COPY_SEND && !(entry->type & MACH_PORT_TYPE_SEND))
         return KERN_INVALID_RIGHT;
     if (entry->urefs >= MACH_PORT_UREFS_MAX)
@@ -177,13 +174,9 @@ kern_return_t ipc_port_move_member(struct ipc_space *space, mach_port_name_t mem
     struct ipc_port *port;
     struct ipc_pset *pset;
 
-    if (!space || !space->active)
-        return KERN_INVALID_TASK;
-    me = ipc_entry_lookup(space, member);
-    if (!me)
-        return KERN_INVALID_NAME;
-    if (!(me->type & MACH_PORT_TYPE_RECEIVE))
-        return KERN_INVALID_RIGHT;
+    kern_return_t kr = ipc_entry_lookup_type(space, member, MACH_PORT_TYPE_RECEIVE, &me);
+    if (kr != KERN_SUCCESS)
+        return kr;
     port = me->object;
     if (set == MACH_PORT_NULL) {
         if (!port->pset)
@@ -213,15 +206,11 @@ kern_return_t ipc_port_set_qlimit(struct ipc_space *space, mach_port_name_t name
     struct ipc_entry *entry;
     struct ipc_port *port;
 
-    if (!space || !space->active)
-        return KERN_INVALID_TASK;
-    if (limit < 1 || limit > MACH_PORT_QLIMIT_MAX)
+    if (space && space->active && (limit < 1 || limit > MACH_PORT_QLIMIT_MAX))
         return KERN_INVALID_VALUE;
-    entry = ipc_entry_lookup(space, name);
-    if (!entry)
-        return KERN_INVALID_NAME;
-    if (!(entry->type & MACH_PORT_TYPE_RECEIVE))
-        return KERN_INVALID_RIGHT;
+    kern_return_t kr = ipc_entry_lookup_type(space, name, MACH_PORT_TYPE_RECEIVE, &entry);
+    if (kr != KERN_SUCCESS)
+        return kr;
     port = entry->object;
     if (limit > port->qlimit)
         waitq_wakeup_all(&port->snd_waitq);

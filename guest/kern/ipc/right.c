@@ -267,13 +267,9 @@ kern_return_t ipc_right_make_send_once(struct ipc_space *space, mach_port_name_t
 
     if (!space || !out)
         return KERN_INVALID_ARGUMENT;
-    if (!space->active)
-        return KERN_INVALID_TASK;
-    entry = ipc_entry_lookup(space, name);
-    if (!entry)
-        return KERN_INVALID_NAME;
-    if (!(entry->type & MACH_PORT_TYPE_RECEIVE))
-        return KERN_INVALID_RIGHT;
+    kern_return_t kr = ipc_entry_lookup_type(space, name, MACH_PORT_TYPE_RECEIVE, &entry);
+    if (kr != KERN_SUCCESS)
+        return kr;
     *out = ipc_port_make_send_once(entry->object);
     return KERN_SUCCESS;
 }

@@ -255,3 +255,24 @@ UT_TEST(watch_errors, "task.watch_and_kill_errors")
     TRY(ut_expect_empty(t, p));
     TRY(ut_port_destroy(t, p));
 }
+
+/* A task can be watched at most 64 times (the kernel holds a send-once
+ * right per watch); the 65th watch is refused, and every watcher is told. */
+UT_TEST(watch_limit, "task.watch_limit")
+{
+    static const char *const argv[] = { "spin", "sleep", NULL };
+    struct ut_child c;
+    task_exit_notification_t n;
+
+    TRY(ut_spawn(t, "bin/spin", argv, MACH_PORT_NULL, &c));   /* watch 1 */
+    for (int i = 1; i < 64; i++)
+        CHECK_KR(task_watch(c.sr.task_port, c.notify), KERN_SUCCESS);
+    CHECK_KR(task_watch(c.sr.task_port, c.notify), KERN_RESOURCE_SHORTAGE);
+    CHECK_KR(task_kill(c.sr.task_port, 3), KERN_SUCCESS);
+    for (int i = 0; i < 64; i++) {
+        TRY(ut_wait_exit(t, &c, &n));
+        CHECK_EQ(n.reason, TASK_EXIT_KILLED);
+        CHECK_EQ(n.status, 3);
+    }
+    TRY(ut_child_done(t, &c));
+}
