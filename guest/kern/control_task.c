@@ -127,14 +127,20 @@ static void cmd_tasks(const char *ids)
     char buf[900];
     size_t n = 0;
 
+    unsigned listed = 0;
+
     n += snprintf(buf + n, sizeof(buf) - n, "{\"reply\":\"tasks\",\"tasks\":[");
-    for (struct task *t = task_list_head; t && n < sizeof(buf) - 120; t = t->next) {
+    for (struct task *t = task_list_head; t && n < sizeof(buf) - 160; t = t->next) {
+        listed++;
+        char name[2 * TASK_NAME_MAX];
+        json_escape(name, sizeof(name), t->name);
         n += snprintf(buf + n, sizeof(buf) - n,
                       "%s{\"pid\":%u,\"name\":\"%s\",\"threads\":%u,\"pages\":%lu}",
-                      t == task_list_head ? "" : ",", t->pid, t->name, t->nthreads,
+                      t == task_list_head ? "" : ",", t->pid, name, t->nthreads,
                       t->map ? t->map->resident : 0);
     }
-    snprintf(buf + n, sizeof(buf) - n, "]%s}", ids);
+    /* "more": tasks that did not fit in one line. */
+    snprintf(buf + n, sizeof(buf) - n, "],\"more\":%u%s}", task_count - listed, ids);
     control_send(buf);
 }
 

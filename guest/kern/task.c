@@ -313,11 +313,12 @@ void task_fault(struct trap_frame *tf)
             break;
         rbp = frame[0];
     }
-    char esc[160];
+    char esc[160], name[2 * TASK_NAME_MAX];
     json_escape(esc, sizeof(esc), what);
+    json_escape(name, sizeof(name), task->name);
     control_sendf("{\"event\":\"task-fault\",\"pid\":%u,\"name\":\"%s\",\"vector\":%lu,"
                   "\"rip\":%lu,\"address\":%lu,\"what\":\"%s\"}", task->pid,
-                  task->name, tf->vector, tf->rip, cr2, esc);
+                  name, tf->vector, tf->rip, cr2, esc);
     user_fault_count++;
     task->fault_vector = (uint32_t)tf->vector;
     task->fault_address = cr2;

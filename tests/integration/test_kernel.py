@@ -76,8 +76,10 @@ def test_run_time_limit_and_errors(ctx):
         assert reply["reason"] == "killed", reply
         # spawn / tasks / kill: the task shows up, then goes away.
         pid = m.command("spawn", path="bin/spin", args="sleep")["pid"]
-        names = {t["pid"]: t["name"] for t in m.command("tasks")["tasks"]}
+        listing = m.command("tasks")
+        names = {t["pid"]: t["name"] for t in listing["tasks"]}
         assert names.get(pid) == "spin", names
+        assert listing["more"] == 0 and names.get(1) == "init", listing
         assert m.command("kill", pid=pid)["reply"] == "kill"
         deadline = time.monotonic() + 10 * m.scale
         while any(t["pid"] == pid for t in m.command("tasks")["tasks"]):
