@@ -5,7 +5,7 @@ DEXTBED_APT_PACKAGES=(
     build-essential gcc-multilib ninja-build pkg-config ccache git
     python3 python3-venv dpkg-dev xz-utils ca-certificates
     libglib2.0-dev libslirp-dev libpixman-1-dev libfdt-dev zlib1g-dev
-    seabios socat
+    seabios socat libplist-dev
 )
 # Packages bookworm has too old or not at all, taken from bookworm-backports.
 DEXTBED_BACKPORTS=(meson python3-pycotap)
