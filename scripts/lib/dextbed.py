@@ -438,6 +438,10 @@ def main(argv):
     if cmd == "accel":
         print(harness.choose_accel())
         return 0
+    if cmd == "ioreg":
+        # scripts/lib/ioreg.py: the live registry over the control channel.
+        import ioreg
+        return ioreg.main(args)
     if cmd == "run-one":
         sys.path.insert(0, INTEGRATION_DIR)
         return cmd_run_one(args)
