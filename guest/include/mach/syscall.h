@@ -88,6 +88,11 @@ enum {
     SYS_console_read,               /* (char *buf, size_t len, size_t *got):
                                        waits for at least one byte */
     SYS_kernel_stats,               /* (struct kernel_stats *out) */
+    SYS_io_registry_copy_archive,   /* (const char *plane, char *buf,
+                                       size_t len, size_t *needed): the
+                                       registry archive (XML, NUL-terminated)
+                                       of plane; KERN_NO_SPACE with *needed
+                                       when buf is too small */
     SYS_COUNT
 };
 
