@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arch/x86.h"
+#include "iokit/IOKitKernel.h"
 #include "kern/console.h"
 #include "kern/control.h"
 #include "kern/json.h"
@@ -170,9 +171,13 @@ static void handle(const char *cmdline)
         }
         control_sendf("{\"reply\":\"exit\",\"code\":%ld%s}", (long)num, ids);
         machine_exit((uint32_t)num);
-    } else if (!control_task_command(cmd, cmdline, ids)) {
+    } else if (!control_task_command(cmd, cmdline, ids)
+#ifdef DEXTBED_IOKIT
+               && !iokit_control_command(cmd, cmdline, ids)
+#endif
+               ) {
         control_reply_error(ids, "unknown command '%s' (try ping, info, echo, selftest, "
-                    "crash, exit, run, spawn, kill, tasks, stats)", cmd);
+                    "crash, exit, run, spawn, kill, tasks, stats, ioreg)", cmd);
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include "arch/layout.h"
 #include "arch/pvh.h"
+#include "iokit/IOKitKernel.h"
 #include "arch/trap.h"
 #include "arch/x86.h"
 #include "boot/collection.h"
@@ -221,6 +222,9 @@ void kmain(uint32_t start_info_phys)
             hlt();
         }
     }
+#ifdef DEXTBED_IOKIT
+    iokit_init(10000);
+#endif
     start_init();
     control_sendf("{\"event\":\"ready\",\"version\":\"%s\",\"accel\":\"%s\","
                   "\"tsc\":%lu}", DEXTBED_VERSION, cpu_accel_name(), rdtsc());

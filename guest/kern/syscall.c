@@ -6,6 +6,7 @@
 #include "arch/trap.h"
 #include "arch/x86.h"
 #include "boot/collection.h"
+#include "iokit/IOKitKernel.h"
 #include "kern/console.h"
 #include "kern/control.h"
 #include "kern/ipc.h"
@@ -431,6 +432,10 @@ static kern_return_t dispatch(struct task *task, struct trap_frame *tf)
         kernel_stats_fill(&ks);
         return copyout(task->map, &ks, a0, sizeof(ks));
     }
+#ifdef DEXTBED_IOKIT
+    case SYS_io_registry_copy_archive:
+        return iokit_sys_copy_archive(task, a0, a1, a2, a3);
+#endif
     default:
         return KERN_INVALID_SYSCALL;
     }
