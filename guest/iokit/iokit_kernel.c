@@ -193,10 +193,16 @@ static void cmd_ioreg(const char *line, const char *ids)
     lk_free(text, n + 1);
 }
 
+void iokit_bench_command(const char *line, const char *ids);
+
 bool iokit_control_command(const char *cmd, const char *line, const char *ids)
 {
     if (strcmp(cmd, "ioreg") == 0) {
         cmd_ioreg(line, ids);
+        return true;
+    }
+    if (strcmp(cmd, "bench-match") == 0) {
+        iokit_bench_command(line, ids);
         return true;
     }
     return false;

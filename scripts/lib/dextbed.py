@@ -393,9 +393,79 @@ def bench_ipc(calls):
     bench_write("ipc", report)
 
 
+# Matching: (personalities, nubs, provider classes).  The first is the
+# headline; the "catalogue" rows keep 10 candidates per nub while the
+# catalogue grows; the "candidates" rows keep the catalogue and vary the
+# candidates per nub.
+MATCH_SCENARIOS = [
+    ("headline", 10000, 1000, 1000),
+    ("catalogue", 1000, 1000, 100),
+    ("catalogue", 20000, 1000, 2000),
+    ("candidates", 10000, 1000, 10000),
+    ("candidates", 10000, 1000, 100),
+]
+
+
+def match_bench_run(accel, icount):
+    m = Machine("bench-match" + ("-icount" if icount else "-" + accel), accel,
+                icount=icount)
+    rows = []
+    try:
+        m.start()
+        m.wait_ready(timeout=60)
+        for kind, pers, nubs, classes in MATCH_SCENARIOS:
+            r = m.command("bench-match", timeout=900, personalities=pers,
+                          nubs=nubs, classes=classes)
+            if r.get("reply") != "bench-match":
+                raise SystemExit("dextbed: error: bench-match failed: %s (console: %s)"
+                                 % (r.get("error"), m.console_log))
+            r["scenario"] = kind
+            rows.append(r)
+    finally:
+        m.kill()
+    return rows
+
+
+def bench_match():
+    report = bench_report("match")
+    report["what"] = ("IOCatalogue_find_candidates per nub: the IOProviderClass "
+                      "index lookup over the nub's class chain, the passive match "
+                      "of every candidate, and the ranking")
+    for r in match_bench_run("tcg", True):
+        report["results"].append({
+            "accel": "tcg", "scenario": r["scenario"],
+            "metric": "match_guest_instructions_per_nub",
+            "method": "-icount shift=0,sleep=off: rdtsc around each "
+                      "IOCatalogue_find_candidates call counts guest instructions",
+            "personalities": r["personalities"], "nubs": r["nubs"],
+            "candidates_per_nub": r["candidates_per_nub"],
+            "matched_total": r["matched_total"],
+            "median": r["tsc_median"], "p99": r["tsc_p99"], "min": r["tsc_min"],
+            "max": r["tsc_max"], "all_nubs_total": r["tsc_total"]})
+    for accel in bench_accels():
+        for r in match_bench_run(accel, False):
+            hz = r["tsc_hz"] or 1
+            report["results"].append({
+                "accel": accel, "scenario": r["scenario"],
+                "metric": "match_wall_ns_per_nub",
+                "method": "guest rdtsc per call, converted with the guest's "
+                          "PIT-calibrated TSC rate (%d Hz)" % hz,
+                "personalities": r["personalities"], "nubs": r["nubs"],
+                "candidates_per_nub": r["candidates_per_nub"],
+                "median": round(r["tsc_median"] * 1e9 / hz, 1),
+                "p99": round(r["tsc_p99"] * 1e9 / hz, 1),
+                "all_nubs_total_ms": round(r["tsc_total"] * 1e3 / hz, 2)})
+    bench_write("match", report)
+    for row in report["results"]:
+        print("  %-10s %-5s %6d personalities, %3d candidates/nub: median %s %s" % (
+            row["scenario"], row["accel"], row["personalities"],
+            row["candidates_per_nub"], row["median"],
+            "instructions" if "instructions" in row["metric"] else "ns"))
+
+
 def cmd_bench(args):
-    usage = "usage: scripts/dextbed bench boot [--runs N] | ipc [--calls N]"
-    if not args or args[0] not in ("boot", "ipc"):
+    usage = "usage: scripts/dextbed bench boot [--runs N] | ipc [--calls N] | match"
+    if not args or args[0] not in ("boot", "ipc", "match"):
         raise SystemExit(usage)
 
     def number(flag, default, least):
@@ -409,6 +479,8 @@ def cmd_bench(args):
             raise SystemExit("dextbed: error: %s takes a whole number >= %d" % (flag, least))
     if args[0] == "boot":
         bench_boot(number("--runs", 5, 1))
+    elif args[0] == "match":
+        bench_match()
     else:
         bench_ipc(number("--calls", 10000, 10000))
     return 0
