@@ -127,7 +127,7 @@ static int check_one(const char *arg, const char *output, bool quiet)
         fprintf(stderr, "%s: error: out of memory\n", arg);
         return 2;
     }
-    switch (PlistFile_load(&pf, path, TOOL)) {
+    switch (PlistFile_load(&pf, path)) {
     case PLIST_IO_ERROR:
         rc = 2;
         break;
@@ -138,6 +138,7 @@ static int check_one(const char *arg, const char *output, bool quiet)
         rc = infoplist_validate(&pf) ? 1 : 0;
         break;
     }
+    PlistFile_flush(&pf);
     if (rc == 0 && output)
         rc = write_output(output, pf.top);
     if (rc == 0 && !quiet) {

@@ -352,13 +352,14 @@ static void check_key(Check *c, const OSSymbol *key, const OSObject *v,
     case K_PCI:
         if (!s) {
             const OSNumber *n = OSDynamicCast(OSNumber, v);
-            char fix[64];
+            char hex[64];
+            const char *fix = example;
             if (n && !OSNumber_is_real(n) && !n->is_signed &&
-                OSNumber_unsigned_64(n) <= 0xffffffffu)
-                snprintf(fix, sizeof(fix), "<string>0x%08" PRIx64 "</string>",
+                OSNumber_unsigned_64(n) <= 0xffffffffu) {
+                snprintf(hex, sizeof(hex), "<string>0x%08" PRIx64 "</string>",
                          OSNumber_unsigned_64(n));
-            else
-                snprintf(fix, sizeof(fix), "%s", example);
+                fix = hex;
+            }
             type_error(c, line, col, name, "a <string>", v, fix);
         } else {
             check_pci(c, key, s, line, col, r);
@@ -481,23 +482,11 @@ static bool is_reverse_dns(const char *s)
     return parts >= 2;
 }
 
-unsigned infoplist_report_duplicates(PlistFile *pf)
-{
-    for (size_t i = 0; i < pf->dup_count; i++) {
-        const PlistDuplicate *d = &pf->dups[i];
-        PlistFile_error(pf, d->line, d->column,
-                        "key \"%s\" is written twice in this <dict> (also at "
-                        "line %u); only this value would be kept; remove one",
-                        OSSymbol_get_cstring(d->key), d->first_line);
-    }
-    return (unsigned)pf->dup_count;
-}
-
 unsigned infoplist_validate(PlistFile *pf)
 {
     const OSDictionary *top = OSDynamicCast(OSDictionary, pf->top);
     const char *bundle_id = NULL;
-    unsigned errors = infoplist_report_duplicates(pf);
+    unsigned errors = 0;
     unsigned line, col;
 
     PlistFile_where(pf, NULL, NULL, 0, &line, &col);

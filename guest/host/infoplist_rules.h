@@ -7,8 +7,8 @@
 
 #include "plistfile.h"
 
-/* Check pf->top as a bundle's Info.plist (including duplicate keys).
- * Returns the number of errors printed. */
+/* Check pf->top as a bundle's Info.plist.  Returns the number of errors
+ * reported. */
 unsigned infoplist_validate(PlistFile *pf);
 
 /* Check one personality: dict, stored in container under key (or at
@@ -19,8 +19,5 @@ unsigned infoplist_validate_personality(PlistFile *pf, const void *container,
                                         const OSSymbol *key, unsigned index,
                                         const OSObject *value, const char *name,
                                         const char *bundle_id);
-
-/* Report every key written twice in one dictionary; returns how many. */
-unsigned infoplist_report_duplicates(PlistFile *pf);
 
 #endif

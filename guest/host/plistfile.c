@@ -98,21 +98,6 @@ static bool pos_grow(PlistFile *pf)
     return true;
 }
 
-static void note_duplicate(PlistFile *pf, const PlistPos *old,
-                           unsigned line, unsigned column)
-{
-    PlistDuplicate *d = realloc(pf->dups, (pf->dup_count + 1) * sizeof(*d));
-
-    if (!d) {
-        pf->out_of_memory = true;
-        return;
-    }
-    pf->dups = d;
-    d[pf->dup_count++] = (PlistDuplicate){
-        .key = old->key, .first_line = old->line,
-        .first_column = old->column, .line = line, .column = column };
-}
-
 /* The parser's callback: remember where each value is written. */
 static void record_position(void *ctx, const OSObject *container,
                             const OSSymbol *key, unsigned index,
@@ -129,12 +114,8 @@ static void record_position(void *ctx, const OSObject *container,
         return;
     }
     PlistPos *p = pos_slot(pf->pos, pf->pos_slots, container, key, index);
-    if (p->used) {
-        if (key)
-            note_duplicate(pf, p, line, column);
-    } else {
+    if (!p->used)
         pf->pos_count++;
-    }
     *p = (PlistPos){ .container = container, .key = key, .index = index,
                      .line = line, .column = column, .used = true };
 }
@@ -156,25 +137,23 @@ static bool index_lines(PlistFile *pf)
     return true;
 }
 
-int PlistFile_load(PlistFile *pf, const char *path, const char *tool)
+int PlistFile_load(PlistFile *pf, const char *path)
 {
     OSPlistError err = { 0 };
     FILE *diag = pf->diag ? pf->diag : stderr;
 
     memset(pf, 0, sizeof(*pf));
     pf->path = path;
-    pf->tool = tool;
     pf->diag = diag;
     pf->text = plist_read_file(path, &pf->length);
     if (!pf->text) {
-        fprintf(diag, "%s: error: cannot read: %s%s\n", path, strerror(errno),
-                errno == EISDIR ? " (name the Info.plist inside it)" : "");
-        pf->errors++;
+        PlistFile_error(pf, 0, 0, "cannot read: %s%s", strerror(errno),
+                        errno == EISDIR ? " (name the Info.plist inside it)"
+                                        : "");
         return PLIST_IO_ERROR;
     }
     if (!index_lines(pf)) {
-        fprintf(diag, "%s: error: out of memory\n", path);
-        pf->errors++;
+        PlistFile_error(pf, 0, 0, "out of memory");
         return PLIST_IO_ERROR;
     }
     pf->top = OSUnserializeXMLWithPositions(pf->text, pf->length, &err,
@@ -184,25 +163,50 @@ int PlistFile_load(PlistFile *pf, const char *path, const char *tool)
         return PLIST_SYNTAX_ERROR;
     }
     if (pf->out_of_memory) {
-        fprintf(diag, "%s: error: out of memory recording positions\n", path);
-        pf->errors++;
+        PlistFile_error(pf, 0, 0, "out of memory recording positions");
         return PLIST_IO_ERROR;
     }
     return PLIST_LOADED;
 }
 
+static int diag_order(const void *a, const void *b)
+{
+    const PlistDiag *x = a, *y = b;
+
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->column != y->column)
+        return x->column < y->column ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void PlistFile_flush(PlistFile *pf)
+{
+    FILE *out = pf->diag ? pf->diag : stderr;
+
+    if (pf->diag_count)
+        qsort(pf->diags, pf->diag_count, sizeof(*pf->diags), diag_order);
+    for (size_t i = 0; i < pf->diag_count; i++) {
+        fprintf(out, "%s\n", pf->diags[i].text);
+        free(pf->diags[i].text);
+    }
+    fflush(out);
+    free(pf->diags);
+    pf->diags = NULL;
+    pf->diag_count = 0;
+}
+
 void PlistFile_free(PlistFile *pf)
 {
+    PlistFile_flush(pf);
     OSSafeReleaseNULL(pf->top);
     free(pf->text);
     free(pf->pos);
     free(pf->line_starts);
-    free(pf->dups);
     pf->text = NULL;
     pf->pos = NULL;
     pf->line_starts = NULL;
-    pf->dups = NULL;
-    pf->pos_count = pf->pos_slots = pf->dup_count = 0;
+    pf->pos_count = pf->pos_slots = 0;
 }
 
 bool PlistFile_where(const PlistFile *pf, const void *container,
@@ -223,44 +227,134 @@ bool PlistFile_where(const PlistFile *pf, const void *container,
     return true;
 }
 
+/* Byte offset of line:column (columns count characters, as the parser's:
+ * UTF-8 continuation bytes share one); false when outside the file. */
+static bool offset_of(const PlistFile *pf, unsigned line, unsigned column,
+                      size_t *off)
+{
+    if (line == 0 || line > pf->line_count || column == 0)
+        return false;
+    size_t o = pf->line_starts[line - 1];
+    for (unsigned c = 1; c < column; c++) {
+        if (o >= pf->length || pf->text[o] == '\n')
+            return false;
+        o++;
+        while (o < pf->length && ((unsigned char)pf->text[o] & 0xc0) == 0x80)
+            o++;
+    }
+    *off = o;
+    return true;
+}
+
+/* Decoded bytes of the entity at text[off] ('&'), its source length in
+ * *len; 0 when it is not one. */
+static size_t entity_bytes(const char *text, size_t length, size_t off,
+                           size_t *len)
+{
+    size_t n = 1;
+
+    while (off + n < length && n < 14 && text[off + n] != ';')
+        n++;
+    if (off + n >= length || text[off + n] != ';')
+        return 0;
+    *len = n + 1;
+    if (text[off + 1] != '#')
+        return 1;                   /* &amp; &lt; &gt; &quot; &apos; */
+    unsigned long c = text[off + 2] == 'x' || text[off + 2] == 'X'
+                      ? strtoul(text + off + 3, NULL, 16)
+                      : strtoul(text + off + 2, NULL, 10);
+    return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
 void PlistFile_where_in_string(const PlistFile *pf, size_t char_index,
                                unsigned *line, unsigned *column)
 {
-    static const char open[] = "<string>";
+    static const char open[] = "<string>", cdata[] = "<![CDATA[";
+    const char *t = pf->text;
+    size_t off, decoded = 0;
+    bool in_cdata = false;
 
-    if (*line == 0 || *line > pf->line_count || *column == 0)
-        return;
-    size_t off = pf->line_starts[*line - 1] + *column - 1;
-    if (off + sizeof(open) - 1 > pf->length ||
-        memcmp(pf->text + off, open, sizeof(open) - 1) != 0)
+    if (!offset_of(pf, *line, *column, &off) ||
+        off + sizeof(open) - 1 > pf->length ||
+        memcmp(t + off, open, sizeof(open) - 1) != 0)
         return;
     off += sizeof(open) - 1;
-    unsigned l = *line, c = *column + (unsigned)(sizeof(open) - 1);
-    for (size_t i = 0; i < char_index; i++, off++) {
-        if (off >= pf->length || pf->text[off] == '&' || pf->text[off] == '<')
-            return;                 /* an entity or the end: not literal */
-        if (pf->text[off] == '\n') {
-            l++;
-            c = 1;
-        } else {
-            c++;
+    while (off < pf->length) {
+        size_t src = 1, dec = 1;
+        if (in_cdata && strncmp(t + off, "]]>", 3) == 0) {
+            in_cdata = false;
+            src = 3;
+            dec = 0;
+        } else if (!in_cdata && strncmp(t + off, cdata, sizeof(cdata) - 1) == 0) {
+            in_cdata = true;
+            src = sizeof(cdata) - 1;
+            dec = 0;
+        } else if (!in_cdata && strncmp(t + off, "<!--", 4) == 0) {
+            const char *end = strstr(t + off, "-->");
+            if (!end)
+                return;
+            src = (size_t)(end - (t + off)) + 3;
+            dec = 0;
+        } else if (!in_cdata && t[off] == '<') {
+            return;                 /* the end of the string */
+        } else if (!in_cdata && t[off] == '&') {
+            dec = entity_bytes(t, pf->length, off, &src);
+            if (!dec)
+                return;
         }
+        if (dec && decoded == char_index)
+            break;
+        if (decoded + dec > char_index)
+            return;                 /* inside a multi-byte reference */
+        decoded += dec;
+        off += src;
     }
-    *line = l;
+    /* The line and column of off. */
+    size_t lo = 0, hi = pf->line_count;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (pf->line_starts[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    unsigned c = 1;
+    for (size_t o = pf->line_starts[lo]; o < off; o++)
+        if (((unsigned char)t[o] & 0xc0) != 0x80)
+            c++;
+    *line = (unsigned)lo + 1;
     *column = c;
 }
 
 static void vreport(PlistFile *pf, const char *what, unsigned line,
                     unsigned column, const char *fmt, va_list ap)
 {
-    FILE *out = pf->diag ? pf->diag : stderr;
+    char msg[1024], *text;
+    PlistDiag *d = realloc(pf->diags, (pf->diag_count + 1) * sizeof(*d));
 
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     if (line)
-        fprintf(out, "%s:%u:%u: %s: ", pf->path, line, column, what);
+        text = malloc(strlen(pf->path) + strlen(msg) + 48);
     else
-        fprintf(out, "%s: %s: ", pf->path, what);
-    vfprintf(out, fmt, ap);
-    fputc('\n', out);
+        text = malloc(strlen(pf->path) + strlen(msg) + 16);
+    if (!d || !text) {
+        /* No memory to hold it: print it now. */
+        free(text);
+        if (d)
+            pf->diags = d;
+        fprintf(pf->diag ? pf->diag : stderr, "%s: %s: %s\n", pf->path, what,
+                msg);
+        return;
+    }
+    if (line)
+        sprintf(text, "%s:%u:%u: %s: %s", pf->path, line, column, what, msg);
+    else
+        sprintf(text, "%s: %s: %s", pf->path, what, msg);
+    pf->diags = d;
+    d[pf->diag_count] = (PlistDiag){ .line = line, .column = column,
+                                     .seq = (unsigned)pf->diag_count,
+                                     .text = text };
+    pf->diag_count++;
 }
 
 void PlistFile_error(PlistFile *pf, unsigned line, unsigned column,

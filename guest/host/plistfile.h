@@ -16,12 +16,12 @@
 
 typedef struct PlistPos PlistPos;
 
-/* A key written twice in one dictionary: the parser keeps the last value. */
-typedef struct PlistDuplicate {
-    const OSSymbol *key;
-    unsigned first_line, first_column;  /* the value that was replaced */
-    unsigned line, column;              /* the one kept */
-} PlistDuplicate;
+/* One diagnostic, held until PlistFile_flush prints them in file order. */
+typedef struct PlistDiag {
+    unsigned line, column;          /* 0: the file as a whole */
+    unsigned seq;                   /* order of report (stable sort) */
+    char *text;                     /* the whole line, malloc */
+} PlistDiag;
 
 typedef struct PlistFile {
     const char *path;               /* as the user named it */
@@ -32,12 +32,11 @@ typedef struct PlistFile {
     size_t pos_count, pos_slots;
     size_t *line_starts;            /* byte offset of each line */
     size_t line_count;
-    PlistDuplicate *dups;
-    size_t dup_count;
     bool out_of_memory;
     unsigned errors;                /* PlistFile_error calls */
-    FILE *diag;                     /* where errors go (stderr) */
-    const char *tool;               /* prefix for messages without a place */
+    PlistDiag *diags;               /* not yet printed */
+    size_t diag_count;
+    FILE *diag;                     /* where diagnostics go (stderr) */
 } PlistFile;
 
 /* PlistFile_load results. */
@@ -47,8 +46,12 @@ enum {
     PLIST_IO_ERROR = 2,             /* printed as path: error: <errno> */
 };
 
-/* Read path and parse it.  Every failure is printed to pf->diag. */
-int PlistFile_load(PlistFile *pf, const char *path, const char *tool);
+/* Read path and parse it.  pf->diag (stderr when NULL) is kept; every
+ * failure is reported (PlistFile_error). */
+int PlistFile_load(PlistFile *pf, const char *path);
+/* Print the held diagnostics sorted by line and column, then free them. */
+void PlistFile_flush(PlistFile *pf);
+/* Flush, then free everything. */
 void PlistFile_free(PlistFile *pf);
 
 /* Where the value stored under key (a dictionary member; index ignored) or
@@ -57,13 +60,14 @@ void PlistFile_free(PlistFile *pf);
 bool PlistFile_where(const PlistFile *pf, const void *container,
                      const OSSymbol *key, unsigned index, unsigned *line,
                      unsigned *column);
-/* Where the character at char_index of a <string> value written at
- * line:column is, when the text is written literally (no entities);
- * otherwise leaves *line and *column (the tag's) alone. */
+/* Where the byte at char_index of the decoded text of a <string> written
+ * at line:column (its tag) is in the file, through entities and CDATA;
+ * leaves *line and *column alone when it cannot tell. */
 void PlistFile_where_in_string(const PlistFile *pf, size_t char_index,
                                unsigned *line, unsigned *column);
 
-/* "path:line:column: error: message\n" to pf->diag; counts pf->errors. */
+/* "path:line:column: error: message" (line 0: "path: error: message"),
+ * held for PlistFile_flush; counts pf->errors. */
 void PlistFile_error(PlistFile *pf, unsigned line, unsigned column,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The same, with "note" (not counted). */
