@@ -23,8 +23,11 @@ enum kind {
     K_DICTS,            /* <dict> or <array> of <dict> */
     K_PCI,              /* <string> of 0xVALUE[&0xMASK] tokens */
     K_U16,              /* <integer> 0..0xffff */
-    K_U8,               /* <integer> 0..0xff */
+    K_USB16,            /* <integer> 0..0xffff or <string>*</string> */
+    K_USB8,             /* <integer> 0..0xff or <string>*</string> */
     K_U16_ARRAY,        /* <array> of <integer> 0..0xffff */
+    K_UINT,             /* <integer> >= 0 */
+    K_LOCATION,         /* <string>: the engine compares the nub's location */
 };
 
 struct rule {
@@ -52,25 +55,26 @@ static const struct rule personality_rules[] = {
       "<dict><key>IOProviderClass</key><string>IOPCIDevice</string></dict>" },
     { kIOPathMatchKey,           K_STRING,
       "<string>IOService:/PCI0@0/pci8086,10d3@2</string>" },
-    { kIOLocationMatchKey,       K_DICTS,
-      "<dict><key>IOLocation</key><string>2</string></dict>" },
+    { kIOLocationMatchKey,       K_LOCATION, "<string>2</string>" },
+    { kIOMatchedServiceCountKey, K_UINT,    "<integer>0</integer>" },
+    { kIORegistryEntryIDKey,     K_UINT,    "<integer>4096</integer>" },
     { kIOPCIMatchKey,            K_PCI,     PCI_ID_EXAMPLE },
     { kIOPCIPrimaryMatchKey,     K_PCI,     PCI_ID_EXAMPLE },
     { kIOPCISecondaryMatchKey,   K_PCI,     PCI_ID_EXAMPLE },
     { kIOPCIClassMatchKey,       K_PCI,     PCI_CLASS_EXAMPLE },
-    { kUSBVendorID,              K_U16,     "<integer>0x05ac</integer>" },
-    { kUSBProductID,             K_U16,     "<integer>0x1234</integer>" },
-    { kUSBDeviceReleaseNumber,   K_U16,     "<integer>0x0100</integer>" },
+    { kUSBVendorID,              K_USB16,   "<integer>0x05ac</integer>" },
+    { kUSBProductID,             K_USB16,   "<integer>0x1234</integer>" },
+    { kUSBDeviceReleaseNumber,   K_USB16,   "<integer>0x0100</integer>" },
     { kUSBProductIDMask,         K_U16,     "<integer>0xfff0</integer>" },
     { kUSBProductIDArray,        K_U16_ARRAY, "<integer>0x1234</integer>" },
-    { kUSBDeviceClass,           K_U8,      "<integer>2</integer>" },
-    { kUSBDeviceSubClass,        K_U8,      "<integer>0</integer>" },
-    { kUSBDeviceProtocol,        K_U8,      "<integer>0</integer>" },
-    { kUSBInterfaceClass,        K_U8,      "<integer>3</integer>" },
-    { kUSBInterfaceSubClass,     K_U8,      "<integer>1</integer>" },
-    { kUSBInterfaceProtocol,     K_U8,      "<integer>1</integer>" },
-    { kUSBConfigurationValue,    K_U8,      "<integer>1</integer>" },
-    { kUSBInterfaceNumber,       K_U8,      "<integer>0</integer>" },
+    { kUSBDeviceClass,           K_USB8,    "<integer>2</integer>" },
+    { kUSBDeviceSubClass,        K_USB8,    "<integer>0</integer>" },
+    { kUSBDeviceProtocol,        K_USB8,    "<integer>0</integer>" },
+    { kUSBInterfaceClass,        K_USB8,    "<integer>3</integer>" },
+    { kUSBInterfaceSubClass,     K_USB8,    "<integer>1</integer>" },
+    { kUSBInterfaceProtocol,     K_USB8,    "<integer>1</integer>" },
+    { kUSBConfigurationValue,    K_USB8,    "<integer>1</integer>" },
+    { kUSBInterfaceNumber,       K_USB8,    "<integer>0</integer>" },
     { kIOUserClassKey,           K_NAME,    "<string>MyDriver</string>" },
     { kIOUserServerNameKey,      K_NAME,    NULL /* the bundle ID */ },
     { kCFBundleIdentifierKey,    K_STRING,  NULL /* the bundle ID */ },
@@ -152,16 +156,23 @@ static void number_text(const OSNumber *n, char *buf, size_t size)
                  OSNumber_unsigned_64(n), OSNumber_unsigned_64(n));
 }
 
-/* An <integer> in lo..hi (hi <= INT64_MAX); false after an error. */
+/* An <integer> in lo..hi (hi <= INT64_MAX), or with wildcard the string
+ * "*" (any value: the USB keys); false after an error. */
 static bool check_integer(Check *c, const OSObject *v, unsigned line,
                           unsigned col, const char *label, int64_t lo,
-                          int64_t hi, const char *range, const char *example)
+                          int64_t hi, const char *range, const char *example,
+                          bool wildcard)
 {
     const OSNumber *n = OSDynamicCast(OSNumber, v);
+    const OSString *s = OSDynamicCast(OSString, v);
     char fix[96], text[64];
 
+    if (wildcard && s && strcmp(OSString_get_cstring(s), "*") == 0)
+        return true;
     if (!n || OSNumber_is_real(n)) {
-        type_error(c, line, col, label, "an <integer>", v,
+        type_error(c, line, col, label,
+                   wildcard ? "an <integer> (or <string>*</string> for any "
+                              "value)" : "an <integer>", v,
                    int_fix(v, example, fix, sizeof(fix)));
         return false;
     }
@@ -284,7 +295,7 @@ static void check_array(Check *c, const OSSymbol *key, const OSArray *a,
             type_error(c, line, col, label, "a <dict>", e, r->example);
         else if (r->kind == K_U16_ARRAY)
             check_integer(c, e, line, col, label, 0, 0xffff, "0 to 0xffff",
-                          r->example);
+                          r->example, false);
     }
 }
 
@@ -323,13 +334,32 @@ static void check_key(Check *c, const OSSymbol *key, const OSObject *v,
         break;
     case K_INT32:
         check_integer(c, v, line, col, name, INT32_MIN, INT32_MAX,
-                      "-2147483648 to 2147483647 (32 bits, signed)", example);
+                      "-2147483648 to 2147483647 (32 bits, signed)", example,
+                      false);
+        break;
+    case K_UINT:
+        check_integer(c, v, line, col, name, 0, INT64_MAX, "0 up", example,
+                      false);
         break;
     case K_U16:
-        check_integer(c, v, line, col, name, 0, 0xffff, "0 to 0xffff", example);
+    case K_USB16:
+        check_integer(c, v, line, col, name, 0, 0xffff, "0 to 0xffff", example,
+                      r->kind == K_USB16);
         break;
-    case K_U8:
-        check_integer(c, v, line, col, name, 0, 0xff, "0 to 0xff", example);
+    case K_USB8:
+        check_integer(c, v, line, col, name, 0, 0xff, "0 to 0xff", example,
+                      true);
+        break;
+    case K_LOCATION:
+        /* Apple's IOLocationMatch is a matching dictionary for the
+         * provider's matchLocation(); dextbed's engine compares the
+         * nub's location string, and never matches the dictionary. */
+        if (OSDynamicCast(OSDictionary, v) || a)
+            type_error(c, line, col, name, "a <string> in dextbed (the nub's "
+                       "location, as IORegistryEntryLocation shows it; the "
+                       "dictionary form is not supported)", v, example);
+        else if (!s)
+            type_error(c, line, col, name, "a <string>", v, example);
         break;
     case K_STRINGS:
         if (a)
