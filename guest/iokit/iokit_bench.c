@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "arch/x86.h"
+#include <libkern/platform.h>
+
 #include "iokit/IOCatalogue.h"
 #include "iokit/IOKitKernel.h"
 #include "kern/control.h"

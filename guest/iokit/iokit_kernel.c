@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "boot/collection.h"
+#include <libkern/platform.h>
+
 #include "iokit/IOCatalogue.h"
 #include "iokit/IOKitKernel.h"
 #include "kern/console.h"

@@ -1,4 +1,5 @@
 /* Virtual test drivers (testdrivers.h). */
+#include <format.h>
 #include <string.h>
 
 #include "testdrivers.h"
