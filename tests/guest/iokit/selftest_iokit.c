@@ -79,8 +79,8 @@ SELFTEST(iokit_boot, "iokit.boot_registry_and_catalogue")
     OSObject_release(res);
     /* Every personality of the test bundle was loaded at boot. */
     ST_CHECK(iokit_boot_bundles >= 1);
-    ST_CHECK(iokit_boot_personalities >= 14);
-    ST_CHECK(IOCatalogue_get_count(gIOCatalogue) >= 14);
+    ST_CHECK(iokit_boot_personalities >= 13);
+    ST_CHECK(IOCatalogue_get_count(gIOCatalogue) >= 13);
     ST_CHECK(OSMetaClass_get_class_with_name("IOTestVendorDriver") != NULL);
 }
 
