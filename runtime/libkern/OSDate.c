@@ -100,7 +100,8 @@ bool lk_date_parse(const char *s, size_t len, int64_t *seconds, size_t *bad)
         char pad[LK_DATE_LEN];
 
         memset(pad, 0, sizeof(pad));
-        memcpy(pad, s, len);
+        if (len)
+            memcpy(pad, s, len);
         s = pad;
         if (!digits(s, &pos, 4, &y, bad) || !sep(s, &pos, '-', bad) ||
             !digits(s, &pos, 2, &mo, bad) || !sep(s, &pos, '-', bad) ||

@@ -29,26 +29,32 @@ static bool array_equal(const OSArray *a, const OSArray *b, unsigned depth)
     return true;
 }
 
-/* Same size and every member of a has an equal member in b. */
-static bool set_equal(const OSSet *a, const OSSet *b, unsigned depth)
+/* Every member of a has an equal member in b. */
+static bool set_covered(const OSSet *a, const OSSet *b, unsigned depth)
 {
-    unsigned n = OSSet_get_count(a);
+    unsigned n = OSSet_get_count(a), nb = OSSet_get_count(b);
 
-    if (n != OSSet_get_count(b))
-        return false;
     for (unsigned i = 0; i < n; i++) {
         OSObject *m = OSSet_get_object_at(a, i);
         unsigned j;
 
         if (OSSet_contains_object(b, m))
             continue;
-        for (j = 0; j < n; j++)
+        for (j = 0; j < nb; j++)
             if (lk_is_equal_depth(m, OSSet_get_object_at(b, j), depth + 1))
                 break;
-        if (j == n)
+        if (j == nb)
             return false;
     }
     return true;
+}
+
+/* Same size and the same members up to equality (both ways: a set may hold
+ * two equal objects, being keyed by identity). */
+static bool set_equal(const OSSet *a, const OSSet *b, unsigned depth)
+{
+    return OSSet_get_count(a) == OSSet_get_count(b) &&
+           set_covered(a, b, depth) && set_covered(b, a, depth);
 }
 
 bool lk_is_equal_depth(const void *a, const void *b, unsigned depth)

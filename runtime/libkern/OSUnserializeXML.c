@@ -227,6 +227,7 @@ static bool read_attribute(struct parser *p, struct tag *t)
 {
     size_t n = name_length(p), vstart, vend;
     const char *name = p->text + p->pos;
+    unsigned line = p->line, col = p->col;
     char quote;
 
     if (!n)
@@ -254,7 +255,7 @@ static bool read_attribute(struct parser *p, struct tag *t)
                     kind_names[t->kind]);
     }
     if (n == 5 && memcmp(name, "IDREF", 5) == 0)
-        return fail(p, "IDREF attributes are not supported");
+        return fail_at(p, line, col, "IDREF attributes are not supported");
     if (n == 4 && memcmp(name, "size", 4) == 0 && t->kind == K_INTEGER) {
         size_t len = vend - vstart;
         const char *v = p->text + vstart;
@@ -295,8 +296,8 @@ static bool read_tag(struct parser *p, struct tag *t)
     if (t->kind == K_COUNT) {
         memcpy(name, p->text + p->pos, n < sizeof(name) ? n : sizeof(name) - 1);
         name[n < sizeof(name) ? n : sizeof(name) - 1] = '\0';
-        return fail(p, "unknown element <%s%s>", name,
-                    n < sizeof(name) ? "" : "...");
+        return fail_at(p, t->line, t->col, "unknown element <%s%s>", name,
+                       n < sizeof(name) ? "" : "...");
     }
     adv(p, n);
     for (;;) {
@@ -465,17 +466,20 @@ static bool read_text(struct parser *p, const struct tag *t, struct content *c)
         ch = cur(p);
         if (ch == '\0')
             return fail(p, "NUL character in <%s>", kind_names[t->kind]);
-        c->plain = false;
         if (ch == '&') {
+            c->plain = false;
             if (!entity(p))
                 return false;
         } else if (starts(p, "<!--")) {
+            c->plain = false;
             if (!skip_to(p, "-->", "comment"))
                 return false;
         } else if (starts(p, "<?")) {
+            c->plain = false;
             if (!skip_to(p, "?>", "processing instruction"))
                 return false;
         } else if (starts(p, "<![CDATA[")) {
+            c->plain = false;
             size_t e_at = find(p, p->pos + 9, "]]>");
 
             size_t clen = e_at - p->pos - 9;
@@ -542,7 +546,7 @@ static int digit_value(char c, unsigned base)
 static OSObject *parse_integer(struct parser *p, const struct tag *t,
                                const struct content *c)
 {
-    size_t i, end, first;
+    size_t i, end, start;
     unsigned base = 10, bits = t->size ? t->size : 64;
     uint64_t v = 0, limit;
     bool neg = false;
@@ -550,13 +554,13 @@ static OSObject *parse_integer(struct parser *p, const struct tag *t,
     char msg[64];
 
     trim(p, &i, &end);
+    start = i;
     if (i < end && (p->buf[i] == '-' || p->buf[i] == '+'))
         neg = p->buf[i++] == '-';
     if (end - i > 2 && p->buf[i] == '0' && (p->buf[i + 1] | 0x20) == 'x') {
         base = 16;
         i += 2;
     }
-    first = i;
     if (i == end) {
         fail_content(p, c, i, "expected digits in <integer>");
         return NULL;
@@ -579,7 +583,7 @@ static OSObject *parse_integer(struct parser *p, const struct tag *t,
                 : bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
     if (v > limit) {
         snprintf(msg, sizeof(msg), "integer does not fit in %u bits", bits);
-        fail_content(p, c, first, msg);
+        fail_content(p, c, start, msg);
         return NULL;
     }
     n = OSNumber_with_value(neg ? 0 - v : v, bits);
@@ -646,7 +650,7 @@ static OSObject *parse_scalar(struct parser *p, const struct tag *t)
         return NULL;
     switch (t->kind) {
     case K_STRING:
-        v = (OSObject *)OSString_with_bytes(p->buf ? p->buf : "", p->buf_len);
+        v = (OSObject *)OSString_with_bytes(p->buf, p->buf_len);
         break;
     case K_INTEGER:
         return parse_integer(p, t, &c);
@@ -697,7 +701,7 @@ static bool parse_key(struct parser *p, struct frame *f, const struct tag *t)
     p->buf_len = 0;
     if (!t->empty && !read_text(p, t, &c))
         return false;
-    sym = OSSymbol_with_bytes(p->buf ? p->buf : "", p->buf_len);
+    sym = OSSymbol_with_bytes(p->buf, p->buf_len);
     if (!sym)
         return oom(p);
     if (OSDictionary_get_object_sym((OSDictionary *)f->container, sym)) {
@@ -935,7 +939,13 @@ OSObject *OSUnserializeXMLWithPositions(const char *text, size_t len,
         return NULL;
     }
     p.frames = lk_alloc(LK_MAX_DEPTH * sizeof(*p.frames));
-    if (!p.frames) {
+    p.buf_cap = 256;
+    p.buf = lk_alloc(p.buf_cap);
+    if (!p.frames || !p.buf) {
+        if (p.frames)
+            lk_free(p.frames, LK_MAX_DEPTH * sizeof(*p.frames));
+        if (p.buf)
+            lk_free(p.buf, p.buf_cap);
         oom(&p);
         return NULL;
     }
@@ -946,8 +956,7 @@ OSObject *OSUnserializeXMLWithPositions(const char *text, size_t len,
         OSSafeReleaseNULL(p.frames[i].key);
     }
     lk_free(p.frames, LK_MAX_DEPTH * sizeof(*p.frames));
-    if (p.buf)
-        lk_free(p.buf, p.buf_cap);
+    lk_free(p.buf, p.buf_cap);
     if (top && p.failed) {
         OSObject_release(top);
         top = NULL;
