@@ -18,7 +18,8 @@ struct PlistPos {
 
 char *plist_read_file(const char *path, size_t *length)
 {
-    FILE *f = fopen(path, "rb");
+    bool use_stdin = strcmp(path, "-") == 0;
+    FILE *f = use_stdin ? stdin : fopen(path, "rb");
     struct stat st;
 
     if (!f)
@@ -50,7 +51,8 @@ char *plist_read_file(const char *path, size_t *length)
         buf = NULL;
         errno = EIO;
     }
-    fclose(f);
+    if (!use_stdin)
+        fclose(f);
     if (!buf)
         return NULL;
     buf[len] = '\0';
@@ -143,7 +145,7 @@ int PlistFile_load(PlistFile *pf, const char *path)
     FILE *diag = pf->diag ? pf->diag : stderr;
 
     memset(pf, 0, sizeof(*pf));
-    pf->path = path;
+    pf->path = strcmp(path, "-") == 0 ? "<stdin>" : path;
     pf->diag = diag;
     pf->text = plist_read_file(path, &pf->length);
     if (!pf->text) {

@@ -46,8 +46,9 @@ enum {
     PLIST_IO_ERROR = 2,             /* printed as path: error: <errno> */
 };
 
-/* Read path and parse it.  pf->diag (stderr when NULL) is kept; every
- * failure is reported (PlistFile_error). */
+/* Read path ("-": standard input, named "<stdin>" in messages) and parse
+ * it.  pf->diag (stderr when NULL) is kept; every failure is reported
+ * (PlistFile_error). */
 int PlistFile_load(PlistFile *pf, const char *path);
 /* Print the held diagnostics sorted by line and column, then free them. */
 void PlistFile_flush(PlistFile *pf);
@@ -81,8 +82,9 @@ const char *plist_type_name(const void *value);
 /* "a" or "an" for that name. */
 const char *plist_type_article(const void *value);
 
-/* Read a whole file into a NUL-terminated buffer (malloc); NULL with errno
- * set on failure.  A directory fails with EISDIR. */
+/* Read a whole file ("-": standard input) into a NUL-terminated buffer
+ * (malloc); NULL with errno set on failure.  A directory fails with
+ * EISDIR. */
 char *plist_read_file(const char *path, size_t *length);
 
 #endif
