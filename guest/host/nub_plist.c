@@ -194,6 +194,14 @@ static OSDictionary *properties_of(const OSDictionary *d)
     return p;
 }
 
+static bool has_properties(const OSDictionary *d)
+{
+    for (unsigned i = 0; i < OSDictionary_get_count(d); i++)
+        if (!is_archive_key(OSSymbol_get_cstring(OSDictionary_get_key_at(d, i))))
+            return true;
+    return false;
+}
+
 /* The entry for s, initialized, named and located (+1); NULL after an
  * error. */
 static IORegistryEntry *make_entry(PlistFile *pf, const Src *s, bool is_nub)
@@ -563,13 +571,17 @@ IOService *nub_build(PlistFile *pf, const NubSelect *sel)
     /* The nub is IOResources: the one the registry already has, with the
      * nub's properties as the published resources. */
     const Src *nub = &s.lineage[s.depth - 1];
+    unsigned l, c;
+    src_where(pf, nub, &l, &c);
     if (is_root(nub->d)) {
-        unsigned l, c;
-        src_where(pf, nub, &l, &c);
         PlistFile_error(pf, l, c, "this is the registry root, which is not a "
                         "service; pick a nub below it (--path or --id)");
         return NULL;
     }
+    if ((sel->path || sel->by_id) && !has_properties(nub->d))
+        PlistFile_note(pf, l, c, "the nub has no properties: was the archive "
+                       "written without -l?  scripts/dextbed ioreg -a -l "
+                       "writes them");
     const char *cls = string_of(nub->d, kIOObjectClassKey);
     if (cls && strcmp(cls, "IOResources") == 0)
         return publish_dict(pf, nub->d) && publish_dict(pf, resources)

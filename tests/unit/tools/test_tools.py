@@ -418,6 +418,18 @@ def explain_nub_from_an_archive():
     rc, out, err = run(EXPLAIN, *PCI_PERSONALITIES, "--json", "-", "--path",
                        "IOService:/PCI0@0/ethernet@2", stdin=archive)
     expect_eq((rc, err, json.loads(out)), (0, "", j), "the archive piped in (-)")
+    # An archive written without -l has no properties: explain-match says so.
+    with open(os.path.join(FIX, "archive.plist"), "rb") as f:
+        bare = plistlib.load(f)
+    eth = bare["IORegistryEntryChildren"][1]["IORegistryEntryChildren"][0]
+    for k in [k for k in eth if not k.startswith("IO")]:
+        del eth[k]
+    rc, out, err = run(EXPLAIN, "GenericNet.kext", "-", "--id", "4294967570",
+                       stdin=plistlib.dumps(bare).decode())
+    expect_eq(rc, 1, "nothing matches a nub without properties")
+    expect_eq(lines(err), ["<stdin>:57:5: note: the nub has no properties: was the archive "
+                           "written without -l?  scripts/dextbed ioreg -a -l writes them"],
+              "the hint")
     rc, out, _ = run(EXPLAIN, "GenericNet.kext", "archive.plist", "--id", "4294967571")
     expect_eq(rc, 1, "nothing matches the display controller")
     expect(rows(out)["GenericEthernet"][2].startswith("no: IOPCIClassMatch: "),
