@@ -238,6 +238,33 @@ static const char *pci_token_error(const char *tok, size_t len)
     return NULL;
 }
 
+/* The token with "0x" put before a value or mask written without it, as
+ * it would be written in the plist (&amp;), when that makes it valid. */
+static bool pci_fix_token(const char *tok, size_t len, char *buf, size_t size)
+{
+    const char *amp = memchr(tok, '&', len);
+    size_t vlen = amp ? (size_t)(amp - tok) : len;
+    char fixed[40];
+    int n;
+
+    if (len > 20)
+        return false;
+    n = snprintf(fixed, sizeof(fixed), "%s%.*s", strncmp(tok, "0x", 2) ? "0x" : "",
+                 (int)vlen, tok);
+    if (amp)
+        n += snprintf(fixed + n, sizeof(fixed) - (size_t)n, "&%s%.*s",
+                      strncmp(amp + 1, "0x", 2) ? "0x" : "",
+                      (int)(len - vlen - 1), amp + 1);
+    if (pci_token_error(fixed, (size_t)n))
+        return false;
+    if (amp)
+        snprintf(buf, size, "%.*s&amp;%s", (int)(strchr(fixed, '&') - fixed),
+                 fixed, strchr(fixed, '&') + 1);
+    else
+        snprintf(buf, size, "%s", fixed);
+    return true;
+}
+
 static void check_pci(Check *c, const OSSymbol *key, const OSString *s,
                       unsigned line, unsigned col, const struct rule *r)
 {
@@ -259,13 +286,19 @@ static void check_pci(Check *c, const OSSymbol *key, const OSString *s,
         const char *why = pci_token_error(text + start, i - start);
         if (why) {
             unsigned l = line, cl = col;
+            char fix[48];
             PlistFile_where_in_string(c->pf, start, &l, &cl);
-            PlistFile_error(c->pf, l, cl,
-                            "%s token %u \"%.*s\" %s; each space-separated "
-                            "token is a 32-bit 0x-hex value with an optional "
-                            "&0xMASK (written &amp; in XML), e.g. %s",
-                            name, token_no, (int)(i - start), text + start,
-                            why, r->example);
+            if (pci_fix_token(text + start, i - start, fix, sizeof(fix)))
+                PlistFile_error(c->pf, l, cl, "%s token %u \"%.*s\" %s; write "
+                                "%s", name, token_no, (int)(i - start),
+                                text + start, why, fix);
+            else
+                PlistFile_error(c->pf, l, cl,
+                                "%s token %u \"%.*s\" %s; each space-separated "
+                                "token is a 32-bit 0x-hex value with an optional "
+                                "&0xMASK (written &amp; in XML), e.g. %s",
+                                name, token_no, (int)(i - start), text + start,
+                                why, r->example);
             c->errors++;
         }
     }

@@ -126,7 +126,8 @@ def check_pci_tokens_point_at_the_bad_token():
     expect_eq(rc, 1, "exit status")
     ex = "<string>0x10d38086</string>"
     want = [
-        'bad-pci.plist:15:45: error: IOPCIMatch token 3 "10d3" does not start with 0x' + PCI_RULE + ex,
+        'bad-pci.plist:15:45: error: IOPCIMatch token 3 "10d3" does not start with 0x; '
+        'write 0x10d3',
         'bad-pci.plist:15:50: error: IOPCIMatch token 4 "0x1234567890" has more than 8 hex '
         'digits (values are 32 bits)' + PCI_RULE + ex,
         'bad-pci.plist:17:43: error: IOPCIClassMatch token 2 "0x0c0330&0xzz" has a mask that '
