@@ -124,8 +124,9 @@ static void escaped(OSSerialize *s, const char *t, size_t len)
     OSSerialize_append(s, t + run, len - run);
 }
 
-static void simple(OSSerialize *s, unsigned level, const char *tag,
-                   const char *text, size_t len, bool escape)
+static __attribute__((noinline)) void simple(OSSerialize *s, unsigned level,
+                                            const char *tag, const char *text,
+                                            size_t len, bool escape)
 {
     indent(s, level);
     OSSerialize_appendf(s, "<%s>", tag);
@@ -136,18 +137,20 @@ static void simple(OSSerialize *s, unsigned level, const char *tag,
     OSSerialize_appendf(s, "</%s>\n", tag);
 }
 
-static bool write_value(OSSerialize *s, const void *obj, unsigned level,
-                        unsigned depth)
+/* A non-container value; false if obj has no plist form.  Kept out of
+ * write_value so the recursion's stack frames stay small. */
+static __attribute__((noinline)) bool write_scalar(OSSerialize *s,
+                                                   const void *obj,
+                                                   unsigned level)
 {
-    if (!obj)
-        return false;
+    char buf[24];
+
     if (IS(obj, OSString)) {
         const OSString *str = obj;
 
         simple(s, level, "string", str->cstr, str->length, true);
     } else if (IS(obj, OSNumber)) {
         const OSNumber *n = obj;
-        char buf[24];
 
         if (n->is_real) {
             simple(s, level, "real", n->real_text, strlen(n->real_text), false);
@@ -172,12 +175,21 @@ static bool write_value(OSSerialize *s, const void *obj, unsigned level,
         indent(s, level);
         OSSerialize_append(s, "</data>\n", 8);
     } else if (IS(obj, OSDate)) {
-        char buf[LK_DATE_LEN + 1];
-
         if (!lk_date_format(OSDate_get_seconds(obj), buf))
             return false;
         simple(s, level, "date", buf, LK_DATE_LEN, false);
-    } else if (IS(obj, OSArray)) {
+    } else {
+        return false;   /* sets and non-value objects have no plist form */
+    }
+    return !s->failed;
+}
+
+static bool write_value(OSSerialize *s, const void *obj, unsigned level,
+                        unsigned depth)
+{
+    if (!obj)
+        return false;
+    if (IS(obj, OSArray)) {
         const OSArray *a = obj;
 
         if (depth >= LK_MAX_DEPTH)
@@ -213,7 +225,7 @@ static bool write_value(OSSerialize *s, const void *obj, unsigned level,
         indent(s, level);
         OSSerialize_append(s, "</dict>\n", 8);
     } else {
-        return false;   /* sets and non-value objects have no plist form */
+        return write_scalar(s, obj, level);
     }
     return !s->failed;
 }

@@ -1,0 +1,10 @@
+/* Configure-time probe: can clang link a libFuzzer target here? */
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    (void)data;
+    (void)size;
+    return 0;
+}
