@@ -384,6 +384,8 @@ static void show_class(struct out *out, const OSDictionary *e)
         puts_(out, c);
         first = false;
     }
+    if (first)                  /* a chain of OSObject alone */
+        puts_(out, entry_string(e, kIOObjectClassKey));
 }
 
 /* One entry: its line, and its properties with -l or when it matched:
