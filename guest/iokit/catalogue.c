@@ -151,16 +151,26 @@ static CatEntry *find_order(IOCatalogue *cat, uint32_t order)
     return NULL;
 }
 
-/* Is an equal personality already indexed under its class? */
+static const char *personality_name(const OSDictionary *p)
+{
+    OSString *s = OSDynamicCast(OSString, OSDictionary_get_object(p, kIOPersonalityNameKey));
+
+    return s ? OSString_get_cstring(s) : "";
+}
+
+/* Is an equal personality already indexed under its class?  (Names are
+ * compared first: most personalities differ there, and cheaply.) */
 static bool already_present(IOCatalogue *cat, const OSDictionary *p)
 {
     OSArray *orders = (OSArray *)OSDictionary_get_object(cat->index, provider_class(p));
+    const char *name = personality_name(p);
 
     for (unsigned i = 0; orders && i < OSArray_get_count(orders); i++) {
         CatEntry *e = find_order(cat, OSNumber_unsigned_32(
                                           (OSNumber *)OSArray_get_object(orders, i)));
 
-        if (e && OSObject_is_equal_to(e->personality, p))
+        if (e && strcmp(personality_name(e->personality), name) == 0
+            && OSObject_is_equal_to(e->personality, p))
             return true;
     }
     return false;

@@ -14,16 +14,36 @@
 
 #include "iokit_internal.h"
 
-/* The generic matching keys.  As in xnu, a table made only of these (a
- * user's matching dictionary such as { IOProviderClass: IOUSBHostDevice })
- * is not given to the family's match_property_table; a personality always
- * has other keys (IOClass, CFBundleIdentifier), so the family sees it. */
-static const char *const generic_keys[] = {
+/* The generic matching keys (the first MK_GENERIC of match_keys).  As in
+ * xnu, a table made only of these (a user's matching dictionary such as
+ * { IOProviderClass: IOUSBHostDevice }) is not given to the family's
+ * match_property_table; a personality always has other keys (IOClass,
+ * CFBundleIdentifier), so the family sees it. */
+enum {
+    MK_PROVIDER, MK_NAME, MK_PROPERTY, MK_EXISTS, MK_RESOURCE, MK_LOCATION, MK_PATH,
+    MK_PARENT, MK_SERVICE_COUNT, MK_ID,
+    MK_GENERIC,                         /* the count of generic keys */
+    MK_PROBE_SCORE = MK_GENERIC,
+    MK_CATEGORY,
+    MK_COUNT
+};
+static const char *const match_keys[MK_COUNT] = {
     kIOProviderClassKey, kIONameMatchKey, kIOPropertyMatchKey,
     kIOPropertyExistsMatchKey, kIOResourceMatchKey, kIOLocationMatchKey,
     kIOPathMatchKey, kIOParentMatchKey, kIOMatchedServiceCountKey,
-    kIORegistryEntryIDKey,
+    kIORegistryEntryIDKey, kIOProbeScoreKey, kIOMatchCategoryKey,
 };
+/* Their symbols, made on first use and kept, so a lookup does not hash
+ * the key's text (matching tests thousands of personalities per nub). */
+static const OSSymbol *g_key_syms[MK_COUNT];
+
+static OSObject *key_get(const OSDictionary *t, unsigned k)
+{
+    if (!g_key_syms[k])
+        g_key_syms[k] = OSSymbol_with_cstring(match_keys[k]);
+    return g_key_syms[k] ? OSDictionary_get_object_sym(t, g_key_syms[k])
+                         : OSDictionary_get_object(t, match_keys[k]);
+}
 
 /* --- Helpers ------------------------------------------------------------ */
 
@@ -202,9 +222,7 @@ static OSDictionary *g_categories;
 
 const OSSymbol *IOMatch_category_of(const OSDictionary *personality)
 {
-    OSString *s = personality ? OSDynamicCast(OSString,
-                                              OSDictionary_get_object(personality,
-                                                                      kIOMatchCategoryKey))
+    OSString *s = personality ? OSDynamicCast(OSString, key_get(personality, MK_CATEGORY))
                               : NULL;
     const OSSymbol *sym = OSSymbol_with_cstring(s ? OSString_get_cstring(s)
                                                   : kIODefaultMatchCategoryKey);
@@ -231,7 +249,8 @@ static bool property_dict_matches(IOService *nub, const OSDictionary *want,
 {
     for (unsigned i = 0; i < OSDictionary_get_count(want); i++) {
         const OSSymbol *key = OSDictionary_get_key_at(want, i);
-        OSObject *have = IORegistryEntry_get_property(&nub->entry, OSSymbol_get_cstring(key));
+        OSDictionary *props = IORegistryEntry_get_property_table(&nub->entry);
+        OSObject *have = props ? OSDictionary_get_object_sym(props, key) : NULL;
 
         if (!have || !values_equal(OSDictionary_get_value_at(want, i), have)) {
             *bad_key = key;
@@ -356,8 +375,8 @@ static unsigned generic_count(const OSDictionary *t)
 {
     unsigned n = 0;
 
-    for (unsigned i = 0; i < sizeof(generic_keys) / sizeof(generic_keys[0]); i++) {
-        if (OSDictionary_get_object(t, generic_keys[i]))
+    for (unsigned k = 0; k < MK_GENERIC; k++) {
+        if (key_get(t, k))
             n++;
     }
     return n;
@@ -373,7 +392,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
     bool bad;
 
     /* IOProviderClass: a class in the nub's chain, by name. */
-    if ((v = OSDictionary_get_object(t, kIOProviderClassKey))) {
+    if ((v = key_get(t, MK_PROVIDER))) {
         if (!(s = OSDynamicCast(OSString, v)))
             return reject(rej, reason, rsize, kIOProviderClassKey,
                           "IOProviderClass must be a string");
@@ -399,7 +418,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
         }
     }
 
-    if ((v = OSDictionary_get_object(t, kIONameMatchKey))) {
+    if ((v = key_get(t, MK_NAME))) {
         if (!IOMatch_compare_names(nub, v, NULL)) {
             iokit_describe_value(v, desc, sizeof(desc));
             any_string(v, name_matches, &(struct name_ctx){ nub, NULL }, &bad);
@@ -414,12 +433,12 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
         }
     }
 
-    if ((v = OSDictionary_get_object(t, kIOPropertyMatchKey))
+    if ((v = key_get(t, MK_PROPERTY))
         && !match_property_match(nub, v, rej, reason, rsize))
         return false;
 
     /* IOPropertyExistsMatch: any one of the named properties (as xnu). */
-    if ((v = OSDictionary_get_object(t, kIOPropertyExistsMatchKey))
+    if ((v = key_get(t, MK_EXISTS))
         && !any_string(v, property_exists, &nub->entry, &bad)) {
         iokit_describe_value(v, desc, sizeof(desc));
         if (bad && !OSDynamicCast(OSArray, v) && !OSDynamicCast(OSSet, v))
@@ -430,7 +449,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
     }
 
     /* IOResourceMatch: every named resource published on IOResources. */
-    if ((v = OSDictionary_get_object(t, kIOResourceMatchKey))) {
+    if ((v = key_get(t, MK_RESOURCE))) {
         const OSString *missing = NULL;
 
         if (any_string(v, resource_missing, &missing, &bad))
@@ -442,7 +461,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           "IOResourceMatch must be a string or an array of strings");
     }
 
-    if ((v = OSDictionary_get_object(t, kIOLocationMatchKey))) {
+    if ((v = key_get(t, MK_LOCATION))) {
         const char *loc = IORegistryEntry_get_location(&nub->entry);
 
         if (!(s = OSDynamicCast(OSString, v)))
@@ -456,7 +475,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           loc ? "\"" : "");
     }
 
-    if ((v = OSDictionary_get_object(t, kIOPathMatchKey))) {
+    if ((v = key_get(t, MK_PATH))) {
         IORegistryEntry *e;
         bool same;
 
@@ -471,7 +490,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           OSString_get_cstring(s), e ? "another entry" : "no entry");
     }
 
-    if ((v = OSDictionary_get_object(t, kIOMatchedServiceCountKey))) {
+    if ((v = key_get(t, MK_SERVICE_COUNT))) {
         if (!(num = OSDynamicCast(OSNumber, v)))
             return reject(rej, reason, rsize, kIOMatchedServiceCountKey,
                           "IOMatchedServiceCountMatch must be a number");
@@ -482,7 +501,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           matched_client_count(nub));
     }
 
-    if ((v = OSDictionary_get_object(t, kIORegistryEntryIDKey))) {
+    if ((v = key_get(t, MK_ID))) {
         if (!(num = OSDynamicCast(OSNumber, v)))
             return reject(rej, reason, rsize, kIORegistryEntryIDKey,
                           "IORegistryEntryID must be a number");
@@ -493,7 +512,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           (unsigned long long)nub->entry.registry_id);
     }
 
-    if ((v = OSDictionary_get_object(t, kIOParentMatchKey))
+    if ((v = key_get(t, MK_PARENT))
         && !match_parent(nub, v, rej, reason, rsize, nesting))
         return false;
     return true;
@@ -510,8 +529,7 @@ bool IOMatch_personality(IOService *nub, OSDictionary *personality, IOMatchResul
         snprintf(r->reason, sizeof(r->reason), "no nub or no personality");
         return false;
     }
-    if ((probe = OSDynamicCast(OSNumber, OSDictionary_get_object(personality,
-                                                                 kIOProbeScoreKey))))
+    if ((probe = OSDynamicCast(OSNumber, key_get(personality, MK_PROBE_SCORE))))
         r->score = (int32_t)OSNumber_signed_64(probe);
     r->matched = match_table(nub, personality, &r->score, &r->rejected_key, r->reason,
                              sizeof(r->reason), 0);

@@ -472,6 +472,45 @@ static void t_terminate_before_matching(void)
     CHECK_NO_LEAKS();
 }
 
+static void t_client_with_two_providers(void)
+{
+    IOService *a, *b, *drv;
+
+    fresh();
+    add_bundle(D(DRV("shared", ON_PCI K("IONameMatch") S("nub-a"))));
+    a = pci_nub("nub-a");
+    b = make_nub("TestOtherNub", "IOService", "nub-b", NULL, NULL);
+    IOService_register_service(a);
+    run();
+    drv = first_client(a);
+    REQUIRE(drv != NULL);
+    /* The driver also becomes a client of b (a second provider). */
+    REQUIRE(IOService_attach(drv, b));
+    CHECK(IOService_get_provider(drv) == a);
+    /* Pending work on the driver counts on its provider, and moves with
+     * it. */
+    IOService_adjust_busy(drv, 1);
+    CHECK_EQ(IOService_get_busy_state(a), 1);
+    CHECK_EQ(IOService_get_busy_state(b), 0);
+
+    g_log[0] = '\0';
+    CHECK(IOService_terminate(a));
+    CHECK(!IOService_is_inactive(drv));     /* b is still active */
+    CHECK(IOService_run_matching() >= 1);   /* (not quiet: drv is busy) */
+    /* Only detached from a: not stopped, now b's. */
+    CHECK_STR(g_log, "");
+    CHECK(IOService_get_provider(drv) == b);
+    CHECK_EQ(IOService_get_busy_state(b), 1);
+    CHECK_EQ(IOService_get_busy_state(a), 0);
+    IOService_adjust_busy(drv, -1);
+    CHECK_EQ(IOService_get_busy_state(b), 0);
+    OSObject_release(a);
+    /* Terminating b now takes the driver with it. */
+    finish(b);
+    CHECK_STR(g_log, "willterm:shared stop:shared ");
+    CHECK_NO_LEAKS();
+}
+
 /* --- Rematch and resources ---------------------------------------------- */
 
 static void t_rematch_after_add_drivers(void)
@@ -697,6 +736,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(t_terminate_subtree),
     TAP_CASE(t_terminate_driver_only),
     TAP_CASE(t_terminate_before_matching),
+    TAP_CASE(t_client_with_two_providers),
     TAP_CASE(t_rematch_after_add_drivers),
     TAP_CASE(t_resource_driver),
     TAP_CASE(t_busy_counts),
