@@ -6,7 +6,8 @@
  *   kernel:  guest/kern/libkern_glue.c
  *   user:    guest/user/lib/libkern_glue.c
  * Nothing else in libkern touches the environment; it needs only memcpy,
- * memcmp, memset, strlen, strcmp and (v)snprintf. */
+ * memmove, memset, memcmp, strlen, strnlen, strcmp, strchr and
+ * (v)snprintf (runtime/libc/include in the guest). */
 #ifndef LIBKERN_PLATFORM_H
 #define LIBKERN_PLATFORM_H
 
