@@ -544,6 +544,57 @@ static void t_bad_archives(void)
     }
 }
 
+/* Damaged archives (bytes changed, dropped, cut off) are shown or refused
+ * with a message: never a crash, never an error without one. */
+static void t_damaged_archives(void)
+{
+    static const char *const modes[] = { "-l", "-a -l", "-rc IOService -x", "-l -w0 -i" };
+    uint64_t rng = tap_seed(0x10e6);
+    char *copy = malloc(fixture_len);
+    unsigned shown = 0, refused = 0;
+
+    REQUIRE(copy);
+    for (int round = 0; round < 400; round++) {
+        size_t len = fixture_len;
+        memcpy(copy, fixture, len);
+        for (int k = 0, n = 1 + (int)tap_rand_below(&rng, 4); k < n && len; k++) {
+            size_t at = tap_rand_below(&rng, len);
+            switch (tap_rand_below(&rng, 3)) {
+            case 0:         /* a byte changed: often a tag or a key name */
+                copy[at] = "<>/\"&;x0 \n"[tap_rand_below(&rng, 10)];
+                break;
+            case 1:         /* a run of bytes dropped */
+            {
+                size_t cut = 1 + tap_rand_below(&rng, 40);
+                if (cut > len - at)
+                    cut = len - at;
+                memmove(copy + at, copy + at + cut, len - at - cut);
+                len -= cut;
+                break;
+            }
+            default:        /* cut off */
+                len = at;
+                break;
+            }
+        }
+        struct capture out;
+        char err[300];
+        long r = run_on(copy, len, modes[round % 4], &out, err, sizeof(err));
+        if (r >= 0) {
+            shown++;
+        } else {
+            refused++;
+            if (!err[0] || out.len)
+                tap_fail(__FILE__, __LINE__, "round %d: error '%s' after %zu bytes", round,
+                         err, out.len);
+        }
+        free(out.text);
+    }
+    TAP_NOTE("%u damaged archives shown, %u refused", shown, refused);
+    CHECK(shown > 0 && refused > 0);
+    free(copy);
+}
+
 /* An archive deeper than the formatter draws is refused, not overflowed. */
 static void t_too_deep(void)
 {
@@ -652,6 +703,7 @@ static const struct tap_case cases[] = {
     TAP_CASE(t_array_input),
     TAP_CASE(t_control_characters),
     TAP_CASE(t_bad_archives),
+    TAP_CASE(t_damaged_archives),
     TAP_CASE(t_too_deep),
     TAP_CASE(t_options),
 };
