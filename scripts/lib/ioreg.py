@@ -196,6 +196,15 @@ def main(args):
         sys.stderr.write("%s: error: %s is not built: run scripts/dextbed build\n" %
                          (PROG, fmt))
         return 1
+    # The formatter judges the options (-r without -c, -d x, ...) before we
+    # bother the machine: on no input it says "empty", or why not.
+    p = subprocess.run([fmt] + fmt_args + ["--", "-"], input=b"", capture_output=True)
+    if p.returncode == 2:
+        first = p.stderr.decode("utf-8", "replace").splitlines()[:1]
+        sys.stderr.write("%s\n" % first[0].replace("ioreg-format:", PROG + ":")
+                         if first else "%s: bad options\n" % PROG)
+        usage(sys.stderr)
+        return 2
     try:
         xml = fetch_archive(control, plane, timeout)
     except IoregError as e:

@@ -226,3 +226,6 @@ def test_dextbed_ioreg_against_a_run_machine(ctx):
     assert status == 1, (out, err)
     assert ("no running machine: start one with scripts/dextbed run in another terminal"
             in err), err
+    # Bad options are refused before the machine is asked (it need not run).
+    status, out, err = script(["--control", ctl, "-r"])
+    assert status == 2 and "dextbed ioreg: error: -r needs -c, -n or -k" in err, err
