@@ -171,11 +171,8 @@ static void handle(const char *cmdline)
         }
         control_sendf("{\"reply\":\"exit\",\"code\":%ld%s}", (long)num, ids);
         machine_exit((uint32_t)num);
-    } else if (!control_task_command(cmd, cmdline, ids)
-#ifdef DEXTBED_IOKIT
-               && !iokit_control_command(cmd, cmdline, ids)
-#endif
-               ) {
+    } else if (!control_task_command(cmd, cmdline, ids) &&
+               !iokit_control_command(cmd, cmdline, ids)) {
         control_reply_error(ids, "unknown command '%s' (try ping, info, echo, selftest, "
                     "crash, exit, run, spawn, kill, tasks, stats, ioreg)", cmd);
     }

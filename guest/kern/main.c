@@ -222,9 +222,7 @@ void kmain(uint32_t start_info_phys)
             hlt();
         }
     }
-#ifdef DEXTBED_IOKIT
     iokit_init(10000);
-#endif
     start_init();
     control_sendf("{\"event\":\"ready\",\"version\":\"%s\",\"accel\":\"%s\","
                   "\"tsc\":%lu}", DEXTBED_VERSION, cpu_accel_name(), rdtsc());

@@ -432,10 +432,8 @@ static kern_return_t dispatch(struct task *task, struct trap_frame *tf)
         kernel_stats_fill(&ks);
         return copyout(task->map, &ks, a0, sizeof(ks));
     }
-#ifdef DEXTBED_IOKIT
     case SYS_io_registry_copy_archive:
         return iokit_sys_copy_archive(task, a0, a1, a2, a3);
-#endif
     default:
         return KERN_INVALID_SYSCALL;
     }
