@@ -164,8 +164,8 @@ bool lk_date_parse(const char *s, size_t len, int64_t *seconds, size_t *bad)
         *bad = pos;
         return false;
     }
-    *seconds = (days_from_civil(y, mo, d) - DAYS_1970_TO_2001) * SECONDS_PER_DAY +
-               h * 3600 + mi * 60 + sec;
+    *seconds = (days_from_civil(y, mo, d) - DAYS_1970_TO_2001) *
+                   SECONDS_PER_DAY + h * 3600 + mi * 60 + sec;
     return true;
 }
 

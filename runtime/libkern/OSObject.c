@@ -174,7 +174,8 @@ bool OSMetaClass_is_subclass_of(const OSMetaClass *cls, const OSMetaClass *base)
 
 void *OSMetaClass_safe_cast(const void *obj, const OSMetaClass *meta)
 {
-    if (!obj || !OSMetaClass_is_subclass_of(((const OSObject *)obj)->meta, meta))
+    if (!obj ||
+        !OSMetaClass_is_subclass_of(((const OSObject *)obj)->meta, meta))
         return NULL;
     return (void *)obj;
 }

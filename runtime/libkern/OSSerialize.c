@@ -159,7 +159,8 @@ static __attribute__((noinline)) bool write_scalar(OSSerialize *s,
                 snprintf(buf, sizeof(buf), "%lld",
                          (long long)OSNumber_signed_64(n));
             else
-                snprintf(buf, sizeof(buf), "%llu", (unsigned long long)n->value);
+                snprintf(buf, sizeof(buf), "%llu",
+                         (unsigned long long)n->value);
             simple(s, level, "integer", buf, strlen(buf), false);
         }
     } else if (IS(obj, OSBoolean)) {

@@ -46,7 +46,8 @@ unsigned OSSet_get_count(const OSSet *s)
 
 bool OSSet_contains_object(const OSSet *s, const void *obj)
 {
-    return s && obj && OSArray_get_next_index_of_object(s->members, obj, 0) >= 0;
+    return s && obj &&
+           OSArray_get_next_index_of_object(s->members, obj, 0) >= 0;
 }
 
 bool OSSet_set_object(OSSet *s, const void *obj)
