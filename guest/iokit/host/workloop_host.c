@@ -2,7 +2,7 @@
  * caller's back.  Queued matching and termination wait in service.c's
  * queue until the caller runs them, with IOService_run_matching or
  * IOService_wait_quiet. */
-#include "iokit_internal.h"
+#include "../iokit_internal.h"
 
 /* The queue lives in service.c; there is no thread to wake. */
 void iokit_workloop_queue(IOService *svc)
