@@ -256,6 +256,8 @@ bool lk_real_canonical(const char *s, size_t len, char *out, size_t cap)
             for (size_t k = sig_start; k <= last_nonzero; k++)
                 if (s[k] != '.')
                     sig[ndig++] = s[k];
+            if (ndig > LK_REAL_MAX_DIGITS)
+                return false;
             x = (int_digits > 0 ? int_digits - 1 : -frac_zeros - 1) + exp10;
             if (neg)
                 put(&o, '-');

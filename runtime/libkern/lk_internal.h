@@ -37,8 +37,11 @@ bool lk_string_equal(const OSString *a, const OSString *b);
  * reals by exact decimal value; an integer never equals a real). */
 bool lk_number_equal(const OSNumber *a, const OSNumber *b);
 /* Canonical text of the real in s[0..len) into out (cap bytes); false if it
- * is not a decimal real or does not fit. */
+ * is not a decimal real, is longer than LK_REAL_MAX_TEXT or has more than
+ * LK_REAL_MAX_DIGITS significant digits.  Canonical text is at most 80
+ * bytes, so it is always accepted again. */
 #define LK_REAL_MAX_TEXT 128
+#define LK_REAL_MAX_DIGITS 64
 #define LK_REAL_CANON_CAP (LK_REAL_MAX_TEXT + 48)
 bool lk_real_canonical(const char *s, size_t len, char *out, size_t cap);
 OSNumber *lk_number_with_real_bytes(const char *s, size_t len);

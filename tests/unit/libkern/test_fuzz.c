@@ -57,7 +57,7 @@ static size_t mutate(uint64_t *rng, const struct corpus_file *f, char *out,
         size_t at = len ? (size_t)tap_rand_below(rng, len + 1) : 0;
         size_t n;
 
-        switch (tap_rand_below(rng, 7)) {
+        switch (tap_rand_below(rng, 8)) {
         case 0:     /* flip bits */
             if (at < len)
                 out[at] ^= (char)(1u << tap_rand_below(rng, 8));
@@ -95,6 +95,19 @@ static size_t mutate(uint64_t *rng, const struct corpus_file *f, char *out,
             break;
         case 5:     /* truncate */
             len = at;
+            break;
+        case 6:     /* a run of one byte (long numbers, deep nesting) */
+            n = (size_t)tap_rand_below(rng, 200);
+            if (len + n <= cap) {
+                char c = (char)('0' + tap_rand_below(rng, 10));
+
+                if (at < len && tap_rand_below(rng, 2))
+                    c = out[at];
+
+                memmove(out + at + n, out + at, len - at);
+                memset(out + at, c, n);
+                len += n;
+            }
             break;
         default: {  /* splice in part of another file */
             const struct corpus_file *g = &all.files[tap_rand_below(rng, all.n)];

@@ -144,6 +144,14 @@ static void check_real(int line, const char *in, const char *want)
                  OSNumber_get_real_text(n), want);
     } else if (!OSNumber_is_real(n) || OSNumber_get_bits(n) != 64) {
         tap_fail(__FILE__, line, "real \"%s\" is not a 64-bit real", in);
+    } else {
+        /* Canonical text is a fixed point: it reads back as itself. */
+        OSNumber *again = OSNumber_with_real_text(want);
+
+        if (!again || strcmp(OSNumber_get_real_text(again), want) != 0)
+            tap_fail(__FILE__, line, "canonical \"%s\" does not read back",
+                     want);
+        OSSafeReleaseNULL(again);
     }
     OSSafeReleaseNULL(n);
 }
@@ -178,6 +186,18 @@ static void t_reals_canonical(void)
     REAL("6.02214076e23", "6.02214076e+23");
     REAL("4.9e-324", "4.9e-324");
     REAL("3.141592653589793238462643383279", "3.141592653589793238462643383279");
+    /* 64 significant digits at most; canonical text may be longer than
+     * what was written and must still read back. */
+    REAL("6666666666666666666666666666666666666666666666666666666666666666"
+         "0000000000000000000000000000000000000000000000000000000000000",
+         "6.666666666666666666666666666666666666666666666666666666666666666"
+         "e+124");
+    REAL("-0.0000000000000000000000000000000000000000000000000000000000000"
+         "1234567890123456789012345678901234567890123456789012345678901234",
+         "-1.234567890123456789012345678901234567890123456789012345678901234"
+         "e-62");
+    REAL("12345678901234567890123456789012345678901234567890123456789012345",
+         NULL);
     REAL("nan", "nan");
     REAL("NaN", "nan");
     REAL("-nan", "nan");
