@@ -570,11 +570,20 @@ static void match_category(IOService *nub, const IOMatchCandidate *cands, unsign
         if (!won && !IOService_is_inactive(nub) && IOService_start(drv, nub)) {
             drv->state |= kIOServiceStartedState;
             won = true;
+            lk_log("IOKit: started %s on %s id 0x%llx (%s %s, score %d)",
+                   IORegistryEntry_get_name(&drv->entry),
+                   IORegistryEntry_get_name(&nub->entry),
+                   (unsigned long long)nub->entry.registry_id,
+                   dict_cstring(drv->entry.properties, kCFBundleIdentifierKey),
+                   dict_cstring(drv->entry.properties, kIOPersonalityNameKey),
+                   (int)probed[k].score);
         } else {
             if (!won)
-                lk_log("IOKit: %s::start on %s failed",
+                lk_log("IOKit: %s::start on %s id 0x%llx failed%s",
                        IORegistryEntry_get_name(&drv->entry),
-                       IORegistryEntry_get_name(&nub->entry));
+                       IORegistryEntry_get_name(&nub->entry),
+                       (unsigned long long)nub->entry.registry_id,
+                       k + 1 < np ? "; trying the next candidate" : "");
             IOService_detach(drv, nub);
         }
         OSObject_release(drv);
