@@ -40,10 +40,11 @@ void iokit_describe_value(const void *value, char *buf, size_t size);
 bool IOMatch_compare_names(IOService *nub, const OSObject *names,
                            const OSString **matched);
 
-/* IOCatalogue_match_personality; r->category is filled only for a match
- * unless category_always (it costs a symbol lookup). */
+/* IOCatalogue_match_personality.  Without explain (the kernel matching a
+ * nub) r->reason stays empty and r->category is filled only for a match:
+ * words and symbol lookups cost more than the match itself. */
 bool IOMatch_personality(IOService *nub, OSDictionary *personality, IOMatchResult *r,
-                         bool category_always);
+                         bool explain);
 
 /* The personality's IOMatchCategory (or IODefaultMatchCategory) as an
  * interned symbol, borrowed: valid for the life of the system. */

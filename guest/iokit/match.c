@@ -519,11 +519,15 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
 }
 
 bool IOMatch_personality(IOService *nub, OSDictionary *personality, IOMatchResult *r,
-                         bool category_always)
+                         bool explain)
 {
     OSNumber *probe;
 
-    memset(r, 0, sizeof(*r));
+    r->matched = false;
+    r->rejected_key = NULL;
+    r->reason[0] = '\0';
+    r->score = 0;
+    r->category = NULL;
     if (!OSDynamicCast(IOService, nub) || !OSDynamicCast(OSDictionary, personality)) {
         r->rejected_key = kIOProviderClassKey;
         snprintf(r->reason, sizeof(r->reason), "no nub or no personality");
@@ -531,13 +535,15 @@ bool IOMatch_personality(IOService *nub, OSDictionary *personality, IOMatchResul
     }
     if ((probe = OSDynamicCast(OSNumber, key_get(personality, MK_PROBE_SCORE))))
         r->score = (int32_t)OSNumber_signed_64(probe);
-    r->matched = match_table(nub, personality, &r->score, &r->rejected_key, r->reason,
-                             sizeof(r->reason), 0);
+    /* The reason is words for people; matching for the kernel skips them. */
+    r->matched = match_table(nub, personality, &r->score, &r->rejected_key,
+                             explain ? r->reason : NULL,
+                             explain ? sizeof(r->reason) : 0, 0);
     if (r->matched) {
         r->rejected_key = NULL;
         r->reason[0] = '\0';
     }
-    if (r->matched || category_always)
+    if (r->matched || explain)
         r->category = IOMatch_category_of(personality);
     return r->matched;
 }
