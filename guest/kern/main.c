@@ -224,8 +224,10 @@ void kmain(uint32_t start_info_phys)
     }
     iokit_init(10000);
     start_init();
-    control_sendf("{\"event\":\"ready\",\"version\":\"%s\",\"accel\":\"%s\","
-                  "\"tsc\":%lu}", DEXTBED_VERSION, cpu_accel_name(), rdtsc());
+    /* The console line first: whoever sees the event finds it logged. */
+    uint64_t ready_tsc = rdtsc();
     kprintf("dextbed: ready\n");
+    control_sendf("{\"event\":\"ready\",\"version\":\"%s\",\"accel\":\"%s\","
+                  "\"tsc\":%lu}", DEXTBED_VERSION, cpu_accel_name(), ready_tsc);
     control_loop();
 }
