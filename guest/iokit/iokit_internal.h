@@ -40,6 +40,12 @@ void iokit_describe_value(const void *value, char *buf, size_t size);
 bool IOMatch_compare_names(IOService *nub, const OSObject *names,
                            const OSString **matched);
 
+/* Record that key rejected a personality: *rej = key and, when reason is
+ * not NULL, the formatted words into it.  Returns false (for "return
+ * IOMatch_reject(...)"). */
+bool IOMatch_reject(const char **rej, char *reason, size_t rsize, const char *key,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* IOCatalogue_match_personality.  Without explain (the kernel matching a
  * nub) r->reason stays empty and r->category is filled only for a match:
  * words and symbol lookups cost more than the match itself. */

@@ -85,9 +85,8 @@ void iokit_describe_value(const void *value, char *buf, size_t size)
     }
 }
 
-/* Record a failed key: *rej = key, reason = the formatted text. */
-static bool __attribute__((format(printf, 5, 6)))
-reject(const char **rej, char *reason, size_t rsize, const char *key, const char *fmt, ...)
+bool IOMatch_reject(const char **rej, char *reason, size_t rsize, const char *key,
+                    const char *fmt, ...)
 {
     va_list ap;
 
@@ -99,6 +98,7 @@ reject(const char **rej, char *reason, size_t rsize, const char *key, const char
     }
     return false;
 }
+
 
 /* Property equality for matching: numbers by value (whatever their
  * width), everything else as OSObject_is_equal_to. */
@@ -288,18 +288,18 @@ static bool match_property_match(IOService *nub, const OSObject *v, const char *
         d = OSDynamicCast(OSDictionary, v);
     }
     if (!d || !first_bad)
-        return reject(rej, reason, rsize, kIOPropertyMatchKey,
+        return IOMatch_reject(rej, reason, rsize, kIOPropertyMatchKey,
                       "IOPropertyMatch must be a dictionary or an array of dictionaries");
     iokit_describe_value(OSDictionary_get_object_sym(d, first_bad), want, sizeof(want));
     iokit_describe_value(IORegistryEntry_get_property(&nub->entry,
                                                       OSSymbol_get_cstring(first_bad)),
                          have, sizeof(have));
     if (n > 1)
-        return reject(rej, reason, rsize, kIOPropertyMatchKey,
+        return IOMatch_reject(rej, reason, rsize, kIOPropertyMatchKey,
                       "IOPropertyMatch: none of the %u dictionaries matches (the first "
                       "wants \"%s\" = %s, the nub has %s)",
                       n, OSSymbol_get_cstring(first_bad), want, have);
-    return reject(rej, reason, rsize, kIOPropertyMatchKey,
+    return IOMatch_reject(rej, reason, rsize, kIOPropertyMatchKey,
                   "IOPropertyMatch wants \"%s\" = %s, the nub has %s",
                   OSSymbol_get_cstring(first_bad), want, have);
 }
@@ -345,10 +345,10 @@ static bool match_parent(IOService *nub, OSObject *v, const char **rej, char *re
     unsigned depth = 0;
 
     if (!pt)
-        return reject(rej, reason, rsize, kIOParentMatchKey,
+        return IOMatch_reject(rej, reason, rsize, kIOParentMatchKey,
                       "IOParentMatch must be a dictionary");
     if (nesting >= IOKIT_MAX_PARENT_MATCH_NESTING)
-        return reject(rej, reason, rsize, kIOParentMatchKey,
+        return IOMatch_reject(rej, reason, rsize, kIOParentMatchKey,
                       "IOParentMatch nested more than %d deep", IOKIT_MAX_PARENT_MATCH_NESTING);
     /* As xnu: the nub's providers up to the root, not the nub itself. */
     for (IOService *p = nub->provider; p && depth <= IOKIT_MAX_DEPTH; p = p->provider, depth++) {
@@ -361,9 +361,9 @@ static bool match_parent(IOService *nub, OSObject *v, const char **rej, char *re
             first_key = key;
     }
     if (!nub->provider)
-        return reject(rej, reason, rsize, kIOParentMatchKey,
+        return IOMatch_reject(rej, reason, rsize, kIOParentMatchKey,
                       "IOParentMatch: the nub has no provider");
-    return reject(rej, reason, rsize, kIOParentMatchKey,
+    return IOMatch_reject(rej, reason, rsize, kIOParentMatchKey,
                   "IOParentMatch: no provider up to the root matches (the nub's "
                   "provider %s fails on %s)",
                   IORegistryEntry_get_name(&nub->provider->entry),
@@ -394,10 +394,10 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
     /* IOProviderClass: a class in the nub's chain, by name. */
     if ((v = key_get(t, MK_PROVIDER))) {
         if (!(s = OSDynamicCast(OSString, v)))
-            return reject(rej, reason, rsize, kIOProviderClassKey,
+            return IOMatch_reject(rej, reason, rsize, kIOProviderClassKey,
                           "IOProviderClass must be a string");
         if (!iokit_class_chain_has(nub, OSString_get_cstring(s)))
-            return reject(rej, reason, rsize, kIOProviderClassKey,
+            return IOMatch_reject(rej, reason, rsize, kIOProviderClassKey,
                           "IOProviderClass %s: the nub is a %s", OSString_get_cstring(s),
                           OSObject_get_class_name(nub));
     }
@@ -423,9 +423,9 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
             iokit_describe_value(v, desc, sizeof(desc));
             any_string(v, name_matches, &(struct name_ctx){ nub, NULL }, &bad);
             if (bad)
-                return reject(rej, reason, rsize, kIONameMatchKey,
+                return IOMatch_reject(rej, reason, rsize, kIONameMatchKey,
                               "IONameMatch must be a string or an array of strings");
-            return reject(rej, reason, rsize, kIONameMatchKey,
+            return IOMatch_reject(rej, reason, rsize, kIONameMatchKey,
                           "IONameMatch %s: the nub is named \"%s\"%s", desc,
                           IORegistryEntry_get_name(&nub->entry),
                           IORegistryEntry_get_property(&nub->entry, kIOCompatibleKey)
@@ -442,9 +442,9 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
         && !any_string(v, property_exists, &nub->entry, &bad)) {
         iokit_describe_value(v, desc, sizeof(desc));
         if (bad && !OSDynamicCast(OSArray, v) && !OSDynamicCast(OSSet, v))
-            return reject(rej, reason, rsize, kIOPropertyExistsMatchKey,
+            return IOMatch_reject(rej, reason, rsize, kIOPropertyExistsMatchKey,
                           "IOPropertyExistsMatch must be a string or an array of strings");
-        return reject(rej, reason, rsize, kIOPropertyExistsMatchKey,
+        return IOMatch_reject(rej, reason, rsize, kIOPropertyExistsMatchKey,
                       "IOPropertyExistsMatch %s: the nub has no such property", desc);
     }
 
@@ -453,11 +453,11 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
         const OSString *missing = NULL;
 
         if (any_string(v, resource_missing, &missing, &bad))
-            return reject(rej, reason, rsize, kIOResourceMatchKey,
+            return IOMatch_reject(rej, reason, rsize, kIOResourceMatchKey,
                           "IOResourceMatch: resource \"%s\" is not published",
                           OSString_get_cstring(missing));
         if (bad)
-            return reject(rej, reason, rsize, kIOResourceMatchKey,
+            return IOMatch_reject(rej, reason, rsize, kIOResourceMatchKey,
                           "IOResourceMatch must be a string or an array of strings");
     }
 
@@ -465,11 +465,11 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
         const char *loc = IORegistryEntry_get_location(&nub->entry);
 
         if (!(s = OSDynamicCast(OSString, v)))
-            return reject(rej, reason, rsize, kIOLocationMatchKey,
+            return IOMatch_reject(rej, reason, rsize, kIOLocationMatchKey,
                           "IOLocationMatch must be a string (the dictionary form is "
                           "not supported)");
         if (!loc || strcmp(loc, OSString_get_cstring(s)) != 0)
-            return reject(rej, reason, rsize, kIOLocationMatchKey,
+            return IOMatch_reject(rej, reason, rsize, kIOLocationMatchKey,
                           "IOLocationMatch \"%s\": the nub's location is %s%s%s",
                           OSString_get_cstring(s), loc ? "\"" : "", loc ? loc : "(none)",
                           loc ? "\"" : "");
@@ -480,22 +480,22 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
         bool same;
 
         if (!(s = OSDynamicCast(OSString, v)))
-            return reject(rej, reason, rsize, kIOPathMatchKey, "IOPathMatch must be a string");
+            return IOMatch_reject(rej, reason, rsize, kIOPathMatchKey, "IOPathMatch must be a string");
         e = IORegistryEntry_from_path(OSString_get_cstring(s), gIOServicePlane);
         same = e == &nub->entry;
         if (e)
             OSObject_release(e);
         if (!same)
-            return reject(rej, reason, rsize, kIOPathMatchKey, "IOPathMatch \"%s\" names %s",
+            return IOMatch_reject(rej, reason, rsize, kIOPathMatchKey, "IOPathMatch \"%s\" names %s",
                           OSString_get_cstring(s), e ? "another entry" : "no entry");
     }
 
     if ((v = key_get(t, MK_SERVICE_COUNT))) {
         if (!(num = OSDynamicCast(OSNumber, v)))
-            return reject(rej, reason, rsize, kIOMatchedServiceCountKey,
+            return IOMatch_reject(rej, reason, rsize, kIOMatchedServiceCountKey,
                           "IOMatchedServiceCountMatch must be a number");
         if (matched_client_count(nub) != OSNumber_unsigned_64(num))
-            return reject(rej, reason, rsize, kIOMatchedServiceCountKey,
+            return IOMatch_reject(rej, reason, rsize, kIOMatchedServiceCountKey,
                           "IOMatchedServiceCountMatch %llu: the nub has %u matched clients",
                           (unsigned long long)OSNumber_unsigned_64(num),
                           matched_client_count(nub));
@@ -503,10 +503,10 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
 
     if ((v = key_get(t, MK_ID))) {
         if (!(num = OSDynamicCast(OSNumber, v)))
-            return reject(rej, reason, rsize, kIORegistryEntryIDKey,
+            return IOMatch_reject(rej, reason, rsize, kIORegistryEntryIDKey,
                           "IORegistryEntryID must be a number");
         if (OSNumber_unsigned_64(num) != nub->entry.registry_id)
-            return reject(rej, reason, rsize, kIORegistryEntryIDKey,
+            return IOMatch_reject(rej, reason, rsize, kIORegistryEntryIDKey,
                           "IORegistryEntryID 0x%llx: the nub's is 0x%llx",
                           (unsigned long long)OSNumber_unsigned_64(num),
                           (unsigned long long)nub->entry.registry_id);

@@ -26,19 +26,6 @@
 
 #define PCI_PRIMARY_SCORE 1000
 
-static bool __attribute__((format(printf, 5, 6)))
-pci_reject(const char **rej, char *reason, size_t rsize, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-
-    *rej = key;
-    if (reason && rsize) {
-        va_start(ap, fmt);
-        vsnprintf(reason, rsize, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
 
 /* A 32-bit ID property: OSData (up to 4 bytes, little-endian) or
  * OSNumber. */
@@ -144,7 +131,7 @@ static const char *key_string(OSObject *v, const char *key, const char **rej, ch
     OSString *s = OSDynamicCast(OSString, v);
 
     if (!s)
-        pci_reject(rej, reason, rsize, key,
+        IOMatch_reject(rej, reason, rsize, key,
                    "%s must be a string of hex numbers, each with an optional &mask", key);
     return s ? OSString_get_cstring(s) : NULL;
 }
@@ -152,7 +139,7 @@ static const char *key_string(OSObject *v, const char *key, const char **rej, ch
 static bool syntax_error(const char *key, const char *list, const char *bad,
                          const char **rej, char *reason, size_t rsize)
 {
-    return pci_reject(rej, reason, rsize, key,
+    return IOMatch_reject(rej, reason, rsize, key,
                       "%s \"%s\" is not a list of hex numbers with optional &mask "
                       "(at \"%s\")", key, list, bad);
 }
@@ -174,11 +161,11 @@ bool IOMatch_pci_property_table(IOService *nub, OSDictionary *table, int32_t *sc
         return true;
     if ((match || primary)
         && (!read_id(nub, kIOPCIVendorIDKey, &vendor) || !read_id(nub, kIOPCIDeviceIDKey, &device)))
-        return pci_reject(rejected_key, reason, reason_size,
+        return IOMatch_reject(rejected_key, reason, reason_size,
                           match ? kIOPCIMatchKey : kIOPCIPrimaryMatchKey,
                           "the nub has no vendor-id or device-id property");
     if (cls && !read_id(nub, kIOPCIClassCodeKey, &class_code))
-        return pci_reject(rejected_key, reason, reason_size, kIOPCIClassMatchKey,
+        return IOMatch_reject(rejected_key, reason, reason_size, kIOPCIClassMatchKey,
                           "the nub has no class-code property");
     read_id(nub, kIOPCISubsystemVendorIDKey, &subvendor);
     read_id(nub, kIOPCISubsystemIDKey, &subsys);
@@ -196,7 +183,7 @@ bool IOMatch_pci_property_table(IOService *nub, OSDictionary *table, int32_t *sc
         if (m) {
             *score += PCI_PRIMARY_SCORE;
         } else if (list_matches(list, reg_secondary, 0xffffffff, &bad) != 1) {
-            return pci_reject(rejected_key, reason, reason_size, kIOPCIMatchKey,
+            return IOMatch_reject(rejected_key, reason, reason_size, kIOPCIMatchKey,
                               "IOPCIMatch: vendor 0x%04x device 0x%04x (subsystem vendor "
                               "0x%04x id 0x%04x) is not in \"%s\"",
                               vendor, device, subvendor, subsys, list);
@@ -211,7 +198,7 @@ bool IOMatch_pci_property_table(IOService *nub, OSDictionary *table, int32_t *sc
             return syntax_error(kIOPCIPrimaryMatchKey, list, bad, rejected_key, reason,
                                 reason_size);
         if (!m)
-            return pci_reject(rejected_key, reason, reason_size, kIOPCIPrimaryMatchKey,
+            return IOMatch_reject(rejected_key, reason, reason_size, kIOPCIPrimaryMatchKey,
                               "IOPCIPrimaryMatch: vendor 0x%04x device 0x%04x (0x%08x) is "
                               "not in \"%s\"", vendor, device, reg_primary, list);
     }
@@ -224,7 +211,7 @@ bool IOMatch_pci_property_table(IOService *nub, OSDictionary *table, int32_t *sc
             return syntax_error(kIOPCISecondaryMatchKey, list, bad, rejected_key, reason,
                                 reason_size);
         if (!m)
-            return pci_reject(rejected_key, reason, reason_size, kIOPCISecondaryMatchKey,
+            return IOMatch_reject(rejected_key, reason, reason_size, kIOPCISecondaryMatchKey,
                               "IOPCISecondaryMatch: subsystem vendor 0x%04x id 0x%04x "
                               "(0x%08x) is not in \"%s\"", subvendor, subsys, reg_secondary,
                               list);
@@ -237,7 +224,7 @@ bool IOMatch_pci_property_table(IOService *nub, OSDictionary *table, int32_t *sc
             return syntax_error(kIOPCIClassMatchKey, list, bad, rejected_key, reason,
                                 reason_size);
         if (!m)
-            return pci_reject(rejected_key, reason, reason_size, kIOPCIClassMatchKey,
+            return IOMatch_reject(rejected_key, reason, reason_size, kIOPCIClassMatchKey,
                               "IOPCIClassMatch: class-code 0x%06x revision 0x%02x "
                               "(0x%08x) is not in \"%s\"", class_code & 0xffffff, rev & 0xff,
                               reg_class, list);

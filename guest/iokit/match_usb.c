@@ -88,19 +88,6 @@ static const UsbLevel interface_levels[] = {
     { 40000, B(K_CLASS), B(K_CLASS), false },
 };
 
-static bool __attribute__((format(printf, 5, 6)))
-usb_reject(const char **rej, char *reason, size_t rsize, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-
-    *rej = key;
-    if (reason && rsize) {
-        va_start(ap, fmt);
-        vsnprintf(reason, rsize, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
 
 static bool is_wildcard(const OSObject *v)
 {
@@ -178,19 +165,19 @@ bool IOMatch_usb_property_table(IOService *nub, OSDictionary *table, bool interf
         }
         h = OSDynamicCast(OSNumber, IORegistryEntry_get_property(&nub->entry, names[k]));
         if (!h)
-            return usb_reject(rejected_key, reason, reason_size, key,
+            return IOMatch_reject(rejected_key, reason, reason_size, key,
                               "%s: the nub has no %s property", key, names[k]);
         if (k == K_PRODUCT && parray) {
             if (!product_in_array(parray, OSNumber_unsigned_64(h), mask, &used_mask)) {
                 iokit_describe_value(h, have, sizeof(have));
-                return usb_reject(rejected_key, reason, reason_size, key,
+                return IOMatch_reject(rejected_key, reason, reason_size, key,
                                   "idProductArray: the %s's idProduct %s is not in it%s",
                                   kind, have, mask ? " (under idProductMask)" : "");
             }
             continue;
         }
         if (!n)
-            return usb_reject(rejected_key, reason, reason_size, key,
+            return IOMatch_reject(rejected_key, reason, reason_size, key,
                               "%s must be an integer or \"*\"", key);
         if (OSNumber_unsigned_64(n) == OSNumber_unsigned_64(h))
             continue;
@@ -202,12 +189,12 @@ bool IOMatch_usb_property_table(IOService *nub, OSDictionary *table, bool interf
         }
         iokit_describe_value(n, want, sizeof(want));
         iokit_describe_value(h, have, sizeof(have));
-        return usb_reject(rejected_key, reason, reason_size, key,
+        return IOMatch_reject(rejected_key, reason, reason_size, key,
                           "%s %s: the %s's is %s%s", key, want, kind, have,
                           k == K_PRODUCT && mask ? " (also under idProductMask)" : "");
     }
     if (!present)
-        return usb_reject(rejected_key, reason, reason_size, kIOProviderClassKey,
+        return IOMatch_reject(rejected_key, reason, reason_size, kIOProviderClassKey,
                           "the USB family matches a %s only on one of its key "
                           "combinations, and the personality has no USB key", kind);
 
@@ -224,7 +211,7 @@ bool IOMatch_usb_property_table(IOService *nub, OSDictionary *table, bool interf
 
         while (!(present & B(first)))
             first++;
-        return usb_reject(rejected_key, reason, reason_size, names[first],
+        return IOMatch_reject(rejected_key, reason, reason_size, names[first],
                           "%s is not a USB %s key combination (docs/matching.md lists "
                           "them)", combo, kind);
     }
@@ -233,7 +220,7 @@ bool IOMatch_usb_property_table(IOService *nub, OSDictionary *table, bool interf
     if (level->vendor_specific
         && (!nub_class || OSNumber_unsigned_64(nub_class) != USB_VENDOR_SPECIFIC_CLASS)) {
         iokit_describe_value(nub_class, have, sizeof(have));
-        return usb_reject(rejected_key, reason, reason_size, kUSBVendorID,
+        return IOMatch_reject(rejected_key, reason, reason_size, kUSBVendorID,
                           "%s matches only a vendor-specific %s (%s 0xff); this one's is %s",
                           combo, kind, names[K_CLASS], have);
     }
