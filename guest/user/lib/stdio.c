@@ -5,7 +5,9 @@
 
 #include "internal.h"
 
-#define LINE_MAX 256
+/* Longer lines go out in pieces; the kernel logs up to 512 bytes per call
+ * and the console line also carries the "[name:pid] " prefix. */
+#define LINE_MAX 480
 
 static ulock_t out_lock;
 static char line[LINE_MAX];
