@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "libkern/libkern.h"
+#include "tap.h"
 
 struct corpus_file {
     char name[128];
@@ -162,6 +163,26 @@ static inline size_t lk_live_objects(void)
     for (const OSMetaClass *m = OSMetaClass_first(); m; m = OSMetaClass_next(m))
         n += OSMetaClass_get_instance_count(m);
     return n;
+}
+
+/* libkern_init, the cases, and a check that they leaked no object: the
+ * main of every libkern unit test. */
+static inline int lk_test_run(const struct tap_case *cases, size_t n)
+{
+    size_t live;
+    int rc;
+
+    if (!libkern_init()) {
+        printf("Bail out! libkern_init failed\n");
+        return 1;
+    }
+    live = lk_live_objects();
+    rc = tap_run(cases, n);
+    if (lk_live_objects() != live) {
+        printf("# leaked %zu objects\n", lk_live_objects() - live);
+        rc = 1;
+    }
+    return rc;
 }
 
 #endif

@@ -350,16 +350,5 @@ static const struct tap_case cases[] = {
 
 int main(void)
 {
-    size_t live;
-    int rc;
-
-    if (!libkern_init())
-        return 1;
-    live = lk_live_objects();
-    rc = tap_run(cases, TAP_COUNT(cases));
-    if (lk_live_objects() != live) {
-        printf("# leaked %zu objects\n", lk_live_objects() - live);
-        rc = 1;
-    }
-    return rc;
+    return lk_test_run(cases, TAP_COUNT(cases));
 }

@@ -641,21 +641,10 @@ static const struct tap_case cases[] = {
 
 int main(int argc, char **argv)
 {
-    size_t live;
-    int rc;
-
     if (argc < 2) {
         fprintf(stderr, "usage: %s corpus-dir\n", argv[0]);
         return 2;
     }
     corpus_dir = argv[1];
-    if (!libkern_init())
-        return 1;
-    live = lk_live_objects();
-    rc = tap_run(cases, TAP_COUNT(cases));
-    if (lk_live_objects() != live) {
-        printf("# leaked %zu objects\n", lk_live_objects() - live);
-        rc = 1;
-    }
-    return rc;
+    return lk_test_run(cases, TAP_COUNT(cases));
 }
