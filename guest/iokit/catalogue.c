@@ -456,7 +456,7 @@ static void report_not_in_chain(IOService *nub, OSDictionary *p, IOMatchReportFn
 
     memset(&r, 0, sizeof(r));
     r.rejected_key = kIOProviderClassKey;
-    snprintf(r.reason, sizeof(r.reason), "IOProviderClass %s: the nub is a %s",
+    snprintf(r.reason, sizeof(r.reason), "%s is not in the class chain of the nub, a %s",
              provider_class(p), OSObject_get_class_name(nub));
     r.score = probe ? (int32_t)OSNumber_signed_64(probe) : 0;
     r.category = IOMatch_category_of(p);

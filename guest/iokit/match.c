@@ -398,7 +398,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           "IOProviderClass must be a string");
         if (!iokit_class_chain_has(nub, OSString_get_cstring(s)))
             return IOMatch_reject(rej, reason, rsize, kIOProviderClassKey,
-                          "IOProviderClass %s: the nub is a %s", OSString_get_cstring(s),
+                          "%s is not in the class chain of the nub, a %s", OSString_get_cstring(s),
                           OSObject_get_class_name(nub));
     }
 
