@@ -70,7 +70,9 @@ static void cmd_help(void)
            "  PROG [ARGS] [&]      the same as run\n"
            "  kill PID             end a task this shell started\n"
            "  stats                kernel object counts\n"
-           "  exit                 leave the shell\n");
+           "  exit                 leave the shell\n"
+           "programs: ioreg [-l] [-c CLASS] [-n NAME] [-r] [-a] (the IORegistry),\n"
+           "  utest (userland tests), crash KIND, echo, spin, bench\n");
 }
 
 static void cmd_ps(void)
