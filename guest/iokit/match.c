@@ -290,6 +290,8 @@ static bool match_property_match(IOService *nub, const OSObject *v, const char *
     if (!d || !first_bad)
         return IOMatch_reject(rej, reason, rsize, kIOPropertyMatchKey,
                       "IOPropertyMatch must be a dictionary or an array of dictionaries");
+    if (!reason)        /* no words wanted: skip describing the values */
+        return IOMatch_reject(rej, NULL, 0, kIOPropertyMatchKey, "%s", "");
     iokit_describe_value(OSDictionary_get_object_sym(d, first_bad), want, sizeof(want));
     iokit_describe_value(IORegistryEntry_get_property(&nub->entry,
                                                       OSSymbol_get_cstring(first_bad)),

@@ -49,20 +49,48 @@ static void default_stop(IOService *svc, IOService *provider)
 }
 
 /* The family keys of the nub's class chain. */
+enum nub_family { FAMILY_NONE, FAMILY_PCI, FAMILY_USB_INTERFACE, FAMILY_USB_DEVICE };
+
+/* The family whose keys apply to nubs of class meta, found by class name
+ * in its chain.  Matching asks once per candidate, always for the same nub,
+ * so the answer for the last class is kept (classes are never freed). */
+static enum nub_family nub_family(IOService *nub)
+{
+    static const OSMetaClass *last_meta;
+    static enum nub_family last_family;
+    const OSMetaClass *meta = OSObject_get_meta_class(nub);
+
+    if (meta != last_meta) {
+        if (iokit_class_chain_has(nub, "IOPCIDevice"))
+            last_family = FAMILY_PCI;
+        else if (iokit_class_chain_has(nub, "IOUSBHostInterface"))
+            last_family = FAMILY_USB_INTERFACE;
+        else if (iokit_class_chain_has(nub, "IOUSBHostDevice"))
+            last_family = FAMILY_USB_DEVICE;
+        else
+            last_family = FAMILY_NONE;
+        last_meta = meta;
+    }
+    return last_family;
+}
+
 static bool default_match_property_table(IOService *nub, OSDictionary *table,
                                          int32_t *score, const char **rejected_key,
                                          char *reason, size_t reason_size)
 {
-    if (iokit_class_chain_has(nub, "IOPCIDevice"))
+    switch (nub_family(nub)) {
+    case FAMILY_PCI:
         return IOMatch_pci_property_table(nub, table, score, rejected_key, reason,
                                           reason_size);
-    if (iokit_class_chain_has(nub, "IOUSBHostInterface"))
+    case FAMILY_USB_INTERFACE:
         return IOMatch_usb_property_table(nub, table, true, score, rejected_key,
                                           reason, reason_size);
-    if (iokit_class_chain_has(nub, "IOUSBHostDevice"))
+    case FAMILY_USB_DEVICE:
         return IOMatch_usb_property_table(nub, table, false, score, rejected_key,
                                           reason, reason_size);
-    return true;
+    default:
+        return true;
+    }
 }
 
 static const IOServiceMethods IOService_methods = {

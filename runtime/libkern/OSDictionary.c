@@ -27,6 +27,7 @@ static void OSDictionary_dtor(OSObject *obj)
     d->keys = NULL;
     d->values = NULL;
     d->count = d->capacity = 0;
+    d->key_filter = 0;
     free_index(d);
 }
 
@@ -72,10 +73,15 @@ static void index_update(OSDictionary *d)
     index_refill(d);
 }
 
+static uint64_t key_filter_bit(const OSSymbol *key)
+{
+    return 1ull << (key->hash & 63);
+}
+
 /* Index of key's entry, or -1. */
 static long find(const OSDictionary *d, const OSSymbol *key)
 {
-    if (!key)
+    if (!key || !(d->key_filter & key_filter_bit(key)))
         return -1;
     if (d->hash_index) {
         unsigned mask = d->hash_slots - 1;
@@ -186,6 +192,7 @@ bool OSDictionary_set_object_sym(OSDictionary *d, const OSSymbol *key,
     d->keys[d->count] = key;
     d->values[d->count] = (OSObject *)obj;
     d->count++;
+    d->key_filter |= key_filter_bit(key);
     index_update(d);
     return true;
 }
@@ -223,6 +230,9 @@ void OSDictionary_remove_object(OSDictionary *d, const char *key)
     memmove(&d->values[i], &d->values[i + 1],
             (d->count - (unsigned)i - 1) * sizeof(*d->values));
     d->count--;
+    d->key_filter = 0;
+    for (unsigned j = 0; j < d->count; j++)
+        d->key_filter |= key_filter_bit(d->keys[j]);
     if (d->hash_index)
         index_refill(d);
     OSObject_release(v);

@@ -25,6 +25,10 @@ typedef struct OSDictionary {
     unsigned count, capacity;
     unsigned *hash_index;       /* NULL while small; slots hold index + 1 */
     unsigned hash_slots;
+    /* Bit (hash & 63) set for every key: most lookups of an absent key
+     * (matching asks a personality for a dozen keys it mostly lacks) end
+     * here without a scan. */
+    uint64_t key_filter;
 } OSDictionary;
 
 /* Unordered, no object twice (identity, as IOKit's OSSet). */
