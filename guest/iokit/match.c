@@ -373,13 +373,35 @@ static bool match_parent(IOService *nub, OSObject *v, const char **rej, char *re
 }
 
 /* How many of the generic keys t has. */
-static unsigned generic_count(const OSDictionary *t)
+/* One pass over t's keys: vals[k] for each generic matching key t has
+ * (pointer compares against the interned key symbols, instead of a dozen
+ * lookups of keys a personality mostly lacks); returns how many it has. */
+static unsigned collect_keys(const OSDictionary *t, OSObject *vals[MK_GENERIC])
 {
-    unsigned n = 0;
+    unsigned n = 0, count = OSDictionary_get_count(t);
+    bool syms = true;
 
     for (unsigned k = 0; k < MK_GENERIC; k++) {
-        if (key_get(t, k))
-            n++;
+        vals[k] = NULL;
+        if (!g_key_syms[k])
+            g_key_syms[k] = OSSymbol_with_cstring(match_keys[k]);
+        syms = syms && g_key_syms[k];
+    }
+    if (!syms) {            /* out of memory for a symbol: look each up */
+        for (unsigned k = 0; k < MK_GENERIC; k++)
+            n += (vals[k] = key_get(t, k)) != NULL;
+        return n;
+    }
+    for (unsigned i = 0; i < count; i++) {
+        const OSSymbol *key = OSDictionary_get_key_at(t, i);
+
+        for (unsigned k = 0; k < MK_GENERIC; k++) {
+            if (key == g_key_syms[k]) {
+                vals[k] = OSDictionary_get_value_at(t, i);
+                n++;
+                break;
+            }
+        }
     }
     return n;
 }
@@ -387,14 +409,15 @@ static unsigned generic_count(const OSDictionary *t)
 static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                         const char **rej, char *reason, size_t rsize, unsigned nesting)
 {
-    OSObject *v;
+    OSObject *v, *vals[MK_GENERIC];
     const OSString *s;
     const OSNumber *num;
     char desc[64];
     bool bad;
+    unsigned generic = collect_keys(t, vals);
 
     /* IOProviderClass: a class in the nub's chain, by name. */
-    if ((v = key_get(t, MK_PROVIDER))) {
+    if ((v = vals[MK_PROVIDER])) {
         if (!(s = OSDynamicCast(OSString, v)))
             return IOMatch_reject(rej, reason, rsize, kIOProviderClassKey,
                           "IOProviderClass must be a string");
@@ -405,7 +428,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
     }
 
     /* The family's keys, unless every key of t is a generic one. */
-    if (generic_count(t) < OSDictionary_get_count(t)) {
+    if (generic < OSDictionary_get_count(t)) {
         const char *key = NULL;
 
         if (!IOService_match_property_table(nub, t, score, &key, reason, rsize)) {
@@ -420,7 +443,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
         }
     }
 
-    if ((v = key_get(t, MK_NAME))) {
+    if ((v = vals[MK_NAME])) {
         if (!IOMatch_compare_names(nub, v, NULL)) {
             iokit_describe_value(v, desc, sizeof(desc));
             any_string(v, name_matches, &(struct name_ctx){ nub, NULL }, &bad);
@@ -435,12 +458,12 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
         }
     }
 
-    if ((v = key_get(t, MK_PROPERTY))
+    if ((v = vals[MK_PROPERTY])
         && !match_property_match(nub, v, rej, reason, rsize))
         return false;
 
     /* IOPropertyExistsMatch: any one of the named properties (as xnu). */
-    if ((v = key_get(t, MK_EXISTS))
+    if ((v = vals[MK_EXISTS])
         && !any_string(v, property_exists, &nub->entry, &bad)) {
         iokit_describe_value(v, desc, sizeof(desc));
         if (bad && !OSDynamicCast(OSArray, v) && !OSDynamicCast(OSSet, v))
@@ -451,7 +474,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
     }
 
     /* IOResourceMatch: every named resource published on IOResources. */
-    if ((v = key_get(t, MK_RESOURCE))) {
+    if ((v = vals[MK_RESOURCE])) {
         const OSString *missing = NULL;
 
         if (any_string(v, resource_missing, &missing, &bad))
@@ -463,7 +486,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           "IOResourceMatch must be a string or an array of strings");
     }
 
-    if ((v = key_get(t, MK_LOCATION))) {
+    if ((v = vals[MK_LOCATION])) {
         const char *loc = IORegistryEntry_get_location(&nub->entry);
 
         if (!(s = OSDynamicCast(OSString, v)))
@@ -477,7 +500,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           loc ? "\"" : "");
     }
 
-    if ((v = key_get(t, MK_PATH))) {
+    if ((v = vals[MK_PATH])) {
         IORegistryEntry *e;
         bool same;
 
@@ -492,7 +515,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           OSString_get_cstring(s), e ? "another entry" : "no entry");
     }
 
-    if ((v = key_get(t, MK_SERVICE_COUNT))) {
+    if ((v = vals[MK_SERVICE_COUNT])) {
         if (!(num = OSDynamicCast(OSNumber, v)))
             return IOMatch_reject(rej, reason, rsize, kIOMatchedServiceCountKey,
                           "IOMatchedServiceCountMatch must be a number");
@@ -503,7 +526,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           matched_client_count(nub));
     }
 
-    if ((v = key_get(t, MK_ID))) {
+    if ((v = vals[MK_ID])) {
         if (!(num = OSDynamicCast(OSNumber, v)))
             return IOMatch_reject(rej, reason, rsize, kIORegistryEntryIDKey,
                           "IORegistryEntryID must be a number");
@@ -514,7 +537,7 @@ static bool match_table(IOService *nub, OSDictionary *t, int32_t *score,
                           (unsigned long long)nub->entry.registry_id);
     }
 
-    if ((v = key_get(t, MK_PARENT))
+    if ((v = vals[MK_PARENT])
         && !match_parent(nub, v, rej, reason, rsize, nesting))
         return false;
     return true;
