@@ -25,17 +25,6 @@ static const char *const meta_keys[] = {
 /* Room for an entry's path of names in messages (longer ones are cut). */
 #define PATH_BUF 256
 
-static __attribute__((format(printf, 3, 4)))
-void set_err(char *err, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, size, fmt, ap);
-    va_end(ap);
-}
 
 static bool is_meta_key(const char *key)
 {
@@ -126,11 +115,11 @@ static bool check_entry(const OSObject *obj, unsigned depth, const char *where,
     const OSDictionary *e = OSDynamicCast(OSDictionary, obj);
 
     if (depth > IOREG_MAX_DEPTH) {
-        set_err(err, size, "%s is more than %d entries deep", where, IOREG_MAX_DEPTH);
+        ioreg_set_err(err, size, "%s is more than %d entries deep", where, IOREG_MAX_DEPTH);
         return false;
     }
     if (!e) {
-        set_err(err, size, "%s is %s, not an entry dictionary", where, plist_type(obj));
+        ioreg_set_err(err, size, "%s is %s, not an entry dictionary", where, plist_type(obj));
         return false;
     }
     const char *name = entry_string(e, kIORegistryEntryNameKey);
@@ -141,17 +130,17 @@ static bool check_entry(const OSObject *obj, unsigned depth, const char *where,
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         OSObject *v = OSDictionary_get_object(e, types[i].key);
         if (!v && types[i].required) {
-            set_err(err, size, "%s has no %s: not a registry archive entry", who,
+            ioreg_set_err(err, size, "%s has no %s: not a registry archive entry", who,
                     types[i].key);
             return false;
         }
         if (v && !OSObject_is_kind_of(v, types[i].meta)) {
-            set_err(err, size, "%s: %s is %s, not %s", who, types[i].key,
+            ioreg_set_err(err, size, "%s: %s is %s, not %s", who, types[i].key,
                     plist_type(v), types[i].want);
             return false;
         }
         if (v && types[i].meta == OSTypeID(OSNumber) && OSNumber_is_real((OSNumber *)v)) {
-            set_err(err, size, "%s: %s is a real, not an integer", who, types[i].key);
+            ioreg_set_err(err, size, "%s: %s is a real, not an integer", who, types[i].key);
             return false;
         }
     }
@@ -159,7 +148,7 @@ static bool check_entry(const OSObject *obj, unsigned depth, const char *where,
                                    OSDictionary_get_object(e, kIOObjectClassChainKey));
     for (unsigned i = 0; chain && i < OSArray_get_count(chain); i++) {
         if (!OSDynamicCast(OSString, OSArray_get_object(chain, i))) {
-            set_err(err, size, "%s: %s holds %s, not only class names", who,
+            ioreg_set_err(err, size, "%s: %s holds %s, not only class names", who,
                     kIOObjectClassChainKey, plist_type(OSArray_get_object(chain, i)));
             return false;
         }
@@ -181,7 +170,7 @@ bool ioreg_check_archive(const OSObject *archive, char *err, size_t err_size)
     const OSArray *top = OSDynamicCast(OSArray, archive);
 
     if (!archive) {
-        set_err(err, err_size, "no archive");
+        ioreg_set_err(err, err_size, "no archive");
         return false;
     }
     if (!top)
@@ -655,7 +644,7 @@ long ioreg_format(const OSObject *archive, const ioreg_options *o,
     }
     OSSerialize_free(&out.line);
     if (out.failed) {
-        set_err(err, err_size, "out of memory formatting the registry");
+        ioreg_set_err(err, err_size, "out of memory formatting the registry");
         return -1;
     }
     if (!ioreg_has_criteria(o))
@@ -676,12 +665,12 @@ long ioreg_format_xml(const char *xml, size_t len, const ioreg_options *o,
                        xml[i] == '\r'))
         i++;
     if (i == len) {
-        set_err(err, err_size, "the input is empty: no registry archive");
+        ioreg_set_err(err, err_size, "the input is empty: no registry archive");
         return -1;
     }
     OSObject *archive = OSUnserializeXML(xml, len, &perr);
     if (!archive) {
-        set_err(err, err_size, "not a registry archive: line %u, column %u: %s",
+        ioreg_set_err(err, err_size, "not a registry archive: line %u, column %u: %s",
                 perr.line, perr.column, perr.message);
         return -1;
     }

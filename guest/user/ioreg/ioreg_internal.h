@@ -13,4 +13,8 @@ void ioreg_append_string(OSSerialize *s, const char *str);
 /* Any of -c, -n, -k given. */
 bool ioreg_has_criteria(const ioreg_options *o);
 
+/* Format a message into err (size bytes; nothing when err is NULL). */
+void ioreg_set_err(char *err, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

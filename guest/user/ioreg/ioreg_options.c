@@ -11,8 +11,7 @@
 #include "iokit/IOKitKeys.h"
 #include "ioreg_internal.h"
 
-static __attribute__((format(printf, 3, 4)))
-void set_err(char *err, size_t size, const char *fmt, ...)
+void ioreg_set_err(char *err, size_t size, const char *fmt, ...)
 {
     va_list ap;
 
@@ -48,7 +47,7 @@ static bool parse_count(char opt, const char *s, unsigned *out, char *err, size_
     *out = (unsigned)v;
     return true;
 bad:
-    set_err(err, size, "-%c needs a whole number from 0 to 1000000, not '%s'", opt, s);
+    ioreg_set_err(err, size, "-%c needs a whole number from 0 to 1000000, not '%s'", opt, s);
     return false;
 }
 
@@ -62,14 +61,14 @@ static bool set_option(ioreg_options *o, char opt, const char *val, char *err,
         return parse_count(opt, val, &o->width, err, size);
     case 'p':
         if (!*val || strlen(val) > 31) {
-            set_err(err, size, "-p needs a plane name (IOService, IOPower)");
+            ioreg_set_err(err, size, "-p needs a plane name (IOService, IOPower)");
             return false;
         }
         o->plane = val;
         return true;
     default:
         if (!*val) {
-            set_err(err, size, "-%c needs a non-empty %s", opt,
+            ioreg_set_err(err, size, "-%c needs a non-empty %s", opt,
                     opt == 'c' ? "class name" : opt == 'n' ? "name" : "key");
             return false;
         }
@@ -106,7 +105,7 @@ int ioreg_parse_args(ioreg_options *o, int argc, char **argv, char *err,
             if (c == 'c' || c == 'd' || c == 'k' || c == 'n' || c == 'p' || c == 'w') {
                 const char *val = p[1] ? p + 1 : i + 1 < argc ? argv[++i] : NULL;
                 if (!val) {
-                    set_err(err, err_size, "option -%c needs an argument", c);
+                    ioreg_set_err(err, err_size, "option -%c needs an argument", c);
                     return -1;
                 }
                 if (!set_option(o, c, val, err, err_size))
@@ -114,14 +113,14 @@ int ioreg_parse_args(ioreg_options *o, int argc, char **argv, char *err,
                 break;
             }
             if ((unsigned char)c >= 0x21 && (unsigned char)c < 0x7f)
-                set_err(err, err_size, "unknown option -%c", c);
+                ioreg_set_err(err, err_size, "unknown option -%c", c);
             else
-                set_err(err, err_size, "unknown option -\\x%02x", (unsigned char)c);
+                ioreg_set_err(err, err_size, "unknown option -\\x%02x", (unsigned char)c);
             return -1;
         }
     }
     if (o->root && !ioreg_has_criteria(o)) {
-        set_err(err, err_size, "-r needs -c, -n or -k to say which entries are the roots");
+        ioreg_set_err(err, err_size, "-r needs -c, -n or -k to say which entries are the roots");
         return -1;
     }
     return i;
