@@ -65,6 +65,20 @@ static unsigned started_clients(IOService *nub, const char **personality)
     return n;
 }
 
+/* Take a bundle's personalities out of the catalogue again; how many. */
+static unsigned remove_bundle(const char *bundle_id)
+{
+    OSDictionary *m = OSDictionary_with_capacity(1);
+    OSString *id = OSString_with_cstring(bundle_id);
+    unsigned n = 0;
+
+    if (m && id && OSDictionary_set_object(m, kCFBundleIdentifierKey, id))
+        n = IOCatalogue_remove_drivers(gIOCatalogue, m);
+    OSSafeReleaseNULL(id);
+    OSSafeReleaseNULL(m);
+    return n;
+}
+
 static bool is(const char *a, const char *b)
 {
     return a && b && strcmp(a, b) == 0;
@@ -273,12 +287,7 @@ SELFTEST(iokit_rematch, "iokit.rematch_after_personality_added")
     ST_CHECK(is(who, "Late"));
     ST_CHECK_EQ(drop_nub(nub), kIOReturnSuccess);
 
-    OSDictionary *m = OSDictionary_with_capacity(1);
-    OSString *id = OSString_with_cstring("org.dextbed.test.Late");
-    OSDictionary_set_object(m, kCFBundleIdentifierKey, id);
-    ST_CHECK_EQ(IOCatalogue_remove_drivers(gIOCatalogue, m), 1);
-    OSObject_release(id);
-    OSObject_release(m);
+    ST_CHECK_EQ(remove_bundle("org.dextbed.test.Late"), 1);
 }
 
 SELFTEST(iokit_resource, "iokit.resource_match_after_publish")
@@ -346,12 +355,7 @@ SELFTEST(iokit_unknown_class, "iokit.unknown_ioclass_is_skipped")
     ST_CHECK_EQ(started_clients(nub, &who), 1);
     ST_CHECK(is(who, "TieFirst"));
     ST_CHECK_EQ(drop_nub(nub), kIOReturnSuccess);
-    OSDictionary *m = OSDictionary_with_capacity(1);
-    OSString *id = OSString_with_cstring("org.dextbed.test.Ghost");
-    OSDictionary_set_object(m, kCFBundleIdentifierKey, id);
-    ST_CHECK_EQ(IOCatalogue_remove_drivers(gIOCatalogue, m), 1);
-    OSObject_release(id);
-    OSObject_release(m);
+    ST_CHECK_EQ(remove_bundle("org.dextbed.test.Ghost"), 1);
 }
 
 SELFTEST(iokit_no_leak, "iokit.register_terminate_100_no_leak")
