@@ -136,12 +136,23 @@ static const char *key_string(OSObject *v, const char *key, const char **rej, ch
     return s ? OSString_get_cstring(s) : NULL;
 }
 
-static bool syntax_error(const char *key, const char *list, const char *bad,
-                         const char **rej, char *reason, size_t rsize)
+/* Match the key's list (value v) against reg: 1 when an entry matches, 0
+ * when none does, -1 when v is not a string or not a list (rejection
+ * recorded).  *list is the list's text. */
+static int key_matches(OSObject *v, const char *key, uint32_t reg, uint32_t default_mask,
+                       const char **list, const char **rej, char *reason, size_t rsize)
 {
-    return IOMatch_reject(rej, reason, rsize, key,
-                      "%s \"%s\" is not a list of hex numbers with optional &mask "
-                      "(at \"%s\")", key, list, bad);
+    const char *bad = NULL;
+    int m;
+
+    if (!(*list = key_string(v, key, rej, reason, rsize)))
+        return -1;
+    m = list_matches(*list, reg, default_mask, &bad);
+    if (m < 0)
+        IOMatch_reject(rej, reason, rsize, key,
+                       "%s \"%s\" is not a list of hex numbers with optional &mask "
+                       "(at \"%s\")", key, *list, bad);
+    return m;
 }
 
 bool IOMatch_pci_property_table(IOService *nub, OSDictionary *table, int32_t *score,
@@ -175,11 +186,10 @@ bool IOMatch_pci_property_table(IOService *nub, OSDictionary *table, int32_t *sc
     reg_class = (class_code & 0xffffff) << 8 | (rev & 0xff);
 
     if (match) {
-        if (!(list = key_string(match, kIOPCIMatchKey, rejected_key, reason, reason_size)))
-            return false;
-        m = list_matches(list, reg_primary, 0xffffffff, &bad);
+        m = key_matches(match, kIOPCIMatchKey, reg_primary, 0xffffffff, &list, rejected_key,
+                        reason, reason_size);
         if (m < 0)
-            return syntax_error(kIOPCIMatchKey, list, bad, rejected_key, reason, reason_size);
+            return false;
         if (m) {
             *score += PCI_PRIMARY_SCORE;
         } else if (list_matches(list, reg_secondary, 0xffffffff, &bad) != 1) {
@@ -190,26 +200,20 @@ bool IOMatch_pci_property_table(IOService *nub, OSDictionary *table, int32_t *sc
         }
     }
     if (primary) {
-        if (!(list = key_string(primary, kIOPCIPrimaryMatchKey, rejected_key, reason,
-                                reason_size)))
-            return false;
-        m = list_matches(list, reg_primary, 0xffffffff, &bad);
+        m = key_matches(primary, kIOPCIPrimaryMatchKey, reg_primary, 0xffffffff, &list,
+                        rejected_key, reason, reason_size);
         if (m < 0)
-            return syntax_error(kIOPCIPrimaryMatchKey, list, bad, rejected_key, reason,
-                                reason_size);
+            return false;
         if (!m)
             return IOMatch_reject(rejected_key, reason, reason_size, kIOPCIPrimaryMatchKey,
                               "IOPCIPrimaryMatch: vendor 0x%04x device 0x%04x (0x%08x) is "
                               "not in \"%s\"", vendor, device, reg_primary, list);
     }
     if (secondary) {
-        if (!(list = key_string(secondary, kIOPCISecondaryMatchKey, rejected_key, reason,
-                                reason_size)))
-            return false;
-        m = list_matches(list, reg_secondary, 0xffffffff, &bad);
+        m = key_matches(secondary, kIOPCISecondaryMatchKey, reg_secondary, 0xffffffff, &list,
+                        rejected_key, reason, reason_size);
         if (m < 0)
-            return syntax_error(kIOPCISecondaryMatchKey, list, bad, rejected_key, reason,
-                                reason_size);
+            return false;
         if (!m)
             return IOMatch_reject(rejected_key, reason, reason_size, kIOPCISecondaryMatchKey,
                               "IOPCISecondaryMatch: subsystem vendor 0x%04x id 0x%04x "
@@ -217,12 +221,10 @@ bool IOMatch_pci_property_table(IOService *nub, OSDictionary *table, int32_t *sc
                               list);
     }
     if (cls) {
-        if (!(list = key_string(cls, kIOPCIClassMatchKey, rejected_key, reason, reason_size)))
-            return false;
-        m = list_matches(list, reg_class, 0xffffff00, &bad);
+        m = key_matches(cls, kIOPCIClassMatchKey, reg_class, 0xffffff00, &list, rejected_key,
+                        reason, reason_size);
         if (m < 0)
-            return syntax_error(kIOPCIClassMatchKey, list, bad, rejected_key, reason,
-                                reason_size);
+            return false;
         if (!m)
             return IOMatch_reject(rejected_key, reason, reason_size, kIOPCIClassMatchKey,
                               "IOPCIClassMatch: class-code 0x%06x revision 0x%02x "
