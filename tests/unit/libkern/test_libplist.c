@@ -341,7 +341,5 @@ int main(int argc, char **argv)
         return 2;
     }
     corpus_dir = argv[1];
-    if (!libkern_init())
-        return 1;
-    return tap_run(cases, TAP_COUNT(cases));
+    return lk_test_run(cases, TAP_COUNT(cases));
 }
